@@ -1,0 +1,369 @@
+"""Settings: one TOML file plus ``SGL_SECTION__KEY`` environment overrides, validated with pydantic.
+
+The file is ``--config``, else ``$SGL_CONFIG``, else ``./sgl.toml`` when it exists, else the
+defaults alone. Every key can be overridden from the environment: ``SGL_GENERAL__TIMEZONE``
+sets ``[general] timezone`` and ``SGL_SOURCES__SALESFORCE__ENABLED`` sets
+``[sources.salesforce] enabled``. A value starting with ``[`` or ``{`` is read as a TOML
+inline array or table; any other value is a string that pydantic converts to the key's type.
+
+Relative paths in the file are relative to the file's folder, so a project folder can be
+moved or run from anywhere. Secrets are not settings: only the names of the Prefect Secret
+blocks that hold them are (see ``sgl.secrets``).
+
+Later capabilities add their keys to these models under the same scheme.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import is_currency
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sgl.errors import ConfigError
+from sgl.i18n import _
+
+logger = logging.getLogger(__name__)
+
+CONFIG_ENV = "SGL_CONFIG"
+ENV_PREFIX = "SGL_"
+ENV_SEPARATOR = "__"
+DEFAULT_CONFIG_NAME = "sgl.toml"
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class GeneralSettings(Section):
+    company_name: str = ""
+    timezone: str = "Asia/Tokyo"
+    fiscal_year_start_month: int = Field(default=4, ge=1, le=12)
+    # Unset means: reports in Japanese, command-line output in the language of LANG.
+    locale: Literal["ja", "en"] | None = None
+    reporting_currency: str = "JPY"
+    # Units of the reporting currency per one unit of the key currency, e.g. USD = 150.
+    currency_rates: dict[str, Decimal] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(_("an IANA time zone name such as Asia/Tokyo")) from None
+        return value
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if not is_currency(value):
+            raise ValueError(_("an ISO 4217 currency code such as JPY or USD"))
+        return value
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, rate in value.items():
+            if not is_currency(code):
+                raise ValueError(_("ISO 4217 currency codes as keys, such as USD"))
+            if rate <= 0:
+                raise ValueError(_("rates greater than zero"))
+        return value
+
+
+class WarehouseSettings(Section):
+    path: Path = Path("var/sgl.duckdb")
+    # How long a writer waits for readers or another writer to finish before giving up.
+    lock_timeout_seconds: float = Field(default=30.0, ge=0)
+
+
+class PrefectSettings(Section):
+    # Project-local Prefect home, so the embedded server's database and logs stay in the project.
+    home: Path = Path("var/prefect")
+
+
+class SalesforceSettings(Section):
+    enabled: bool = False
+    # The org's My Domain URL, e.g. https://example.my.salesforce.com
+    instance_url: str | None = None
+    auth: Literal["client_credentials", "jwt", "password"] = "client_credentials"
+    # The JWT bearer flow's audience: login.salesforce.com for production orgs,
+    # test.salesforce.com for sandboxes.
+    jwt_audience: str = "https://login.salesforce.com"
+    # Name of a Prefect Secret block holding the credentials; unset means environment variables.
+    secret_block: str | None = None
+    ca_bundle: Path | None = None
+    proxy: str | None = None
+    api_version: str = Field(default="59.0", pattern=r"^\d{2,3}\.0$")
+    timeout_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("instance_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError(_("an https:// URL such as https://example.my.salesforce.com"))
+        return value.rstrip("/") if value else value
+
+
+class HubSpotSettings(Section):
+    enabled: bool = False
+    base_url: str = "https://api.hubapi.com"
+    secret_block: str | None = None
+    ca_bundle: Path | None = None
+    proxy: str | None = None
+    timeout_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError(_("an https:// URL such as https://api.hubapi.com"))
+        return value.rstrip("/")
+
+
+class SourcesSettings(Section):
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+
+
+class ReportSettings(Section):
+    sender: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
+    reply_to: str | None = None
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # "none" sends in plain text and is accepted only for localhost with allow_plain_smtp.
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    allow_plain_smtp: bool = False
+    secret_block: str | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class AlertSettings(Section):
+    ops_address: str | None = None
+
+
+class Settings(Section):
+    general: GeneralSettings = Field(default_factory=GeneralSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    prefect: PrefectSettings = Field(default_factory=PrefectSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+
+    # Where the settings came from: relative paths are resolved against base_dir.
+    config_file: Path | None = Field(default=None, exclude=True)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def resolve(self, path: Path) -> Path:
+        """Return ``path`` made absolute against the settings file's folder."""
+        expanded = path.expanduser()
+        return expanded if expanded.is_absolute() else (self.base_dir / expanded).resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.resolve(self.warehouse.path)
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.resolve(self.prefect.home)
+
+
+def find_config_file(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """Return the settings file to read: ``--config``, ``$SGL_CONFIG``, ``./sgl.toml`` or none."""
+    if explicit is not None:
+        return explicit
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    default = Path.cwd() / DEFAULT_CONFIG_NAME
+    return default if default.is_file() else None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read, override and validate the settings; raise ConfigError listing every problem."""
+    env = os.environ if env is None else env
+    path = find_config_file(config_file, env)
+
+    data: dict[str, Any] = read_toml(path) if path is not None else {}
+    overrides = environment_overrides(env)
+    for keys, (variable, value) in overrides.items():
+        set_nested(data, keys, value, variable)
+
+    base_dir = path.resolve().parent if path is not None else Path.cwd()
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as error:
+        problems = [describe_problem(item, path, overrides) for item in error.errors()]
+        raise ConfigError(problems) from None
+
+    settings.config_file = path.resolve() if path is not None else None
+    settings.base_dir = base_dir
+    logger.debug("settings loaded from %s with %d environment overrides", path, len(overrides))
+    return settings
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning a missing file or a syntax error into a ConfigError."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            [_("{file}: settings file not found. Create one with `sgl init`.").format(file=path)]
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        # tomllib's message already names the line and column, e.g. "(at line 3, column 7)".
+        raise ConfigError(
+            [_("{file}: not valid TOML: {detail}").format(file=path, detail=error)]
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [_("{file}: not UTF-8 text. Save the file as UTF-8.").format(file=path)]
+        ) from None
+
+
+def environment_overrides(env: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    """Collect ``SGL_SECTION__KEY`` variables as ``{key path: (variable, value)}``."""
+    overrides: dict[tuple[str, ...], tuple[str, Any]] = {}
+    for variable, raw in env.items():
+        if not variable.startswith(ENV_PREFIX) or ENV_SEPARATOR not in variable:
+            continue
+        keys = tuple(part.lower() for part in variable[len(ENV_PREFIX):].split(ENV_SEPARATOR))
+        if not all(keys):
+            continue
+        overrides[keys] = (variable, parse_environment_value(raw))
+    return overrides
+
+
+def parse_environment_value(raw: str) -> Any:
+    """Read ``[...]`` and ``{...}`` as TOML inline values; keep anything else a string."""
+    stripped = raw.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return tomllib.loads(f"value = {stripped}")["value"]
+        except tomllib.TOMLDecodeError:
+            return raw
+    return raw
+
+
+def set_nested(data: dict[str, Any], keys: tuple[str, ...], value: Any, variable: str) -> None:
+    """Set ``data[k1][k2]... = value``, creating tables on the way."""
+    table = data
+    for key in keys[:-1]:
+        child = table.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(
+                [
+                    _("{variable}: {key} is a value, not a section.").format(
+                        variable=variable, key=key
+                    )
+                ]
+            )
+        table = child
+    table[keys[-1]] = value
+
+
+# Pydantic error types mapped to what the key expects, in the user's language.
+def _expected_phrases() -> dict[str, str]:
+    return {
+        "bool_parsing": _("true or false"),
+        "bool_type": _("true or false"),
+        "int_parsing": _("a whole number"),
+        "int_type": _("a whole number"),
+        "int_from_float": _("a whole number"),
+        "float_parsing": _("a number"),
+        "float_type": _("a number"),
+        "decimal_parsing": _("a number"),
+        "string_type": _("a text value in quotes"),
+        "list_type": _("a list such as [\"a\", \"b\"]"),
+        "dict_type": _("a table of keys and values"),
+        "model_type": _("a section (a TOML table)"),
+        "missing": _("a value (this key is required)"),
+    }
+
+
+def describe_problem(
+    error: Mapping[str, Any],
+    path: Path | None,
+    overrides: Mapping[tuple[str, ...], tuple[str, Any]],
+) -> str:
+    """Write one line naming where the value came from, the key, the bad value and what fits."""
+    location = tuple(str(part) for part in error["loc"])
+    key = ".".join(location)
+    origin = _origin_of(location, path, overrides)
+    kind = error["type"]
+    context = error.get("ctx") or {}
+
+    if kind == "value_error":
+        expected = str(context.get("error", error["msg"]))
+    elif kind == "literal_error":
+        expected = _("one of {choices}").format(choices=context.get("expected", ""))
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = next(iter(context.values()), "")
+        phrase = {
+            "greater_than_equal": _("a number ≥ {bound}"),
+            "less_than_equal": _("a number ≤ {bound}"),
+            "greater_than": _("a number > {bound}"),
+            "less_than": _("a number < {bound}"),
+        }[kind]
+        expected = phrase.format(bound=bound)
+    elif kind == "string_pattern_mismatch" and location[-1] == "api_version":
+        expected = _("an API version such as \"59.0\"")
+    else:
+        expected = _expected_phrases().get(kind, error["msg"])
+
+    if kind == "extra_forbidden":
+        return _("{origin}: {key}: unknown key. Valid keys here: {keys}").format(
+            origin=origin, key=key, keys=", ".join(_valid_keys(location[:-1]))
+        )
+    if kind == "missing":
+        return _("{origin}: {key}: expected {expected}").format(
+            origin=origin, key=key, expected=expected
+        )
+    return _("{origin}: {key} = {value}: expected {expected}").format(
+        origin=origin, key=key, value=_short_repr(error.get("input")), expected=expected
+    )
+
+
+def _valid_keys(section: tuple[str, ...]) -> list[str]:
+    """Return the keys of the settings section at ``section`` (empty tuple: the top level)."""
+    model: type[BaseModel] = Settings
+    for name in section:
+        annotation = model.model_fields[name].annotation if name in model.model_fields else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [name for name, info in model.model_fields.items() if not info.exclude]
+
+
+def _origin_of(
+    location: tuple[str, ...],
+    path: Path | None,
+    overrides: Mapping[tuple[str, ...], tuple[str, Any]],
+) -> str:
+    for keys, (variable, _value) in overrides.items():
+        if location[: len(keys)] == keys:
+            return _("environment variable {variable}").format(variable=variable)
+    if path is not None:
+        return str(path)
+    return _("default settings")
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
