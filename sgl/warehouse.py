@@ -1,0 +1,467 @@
+"""The warehouse: one DuckDB file behind a narrow interface.
+
+Everything above this module reads and writes Polars frames through :class:`Warehouse`
+and never sees SQL or DuckDB, so the store can move to PostgreSQL behind the same methods.
+
+Concurrency: DuckDB allows one process to open a file for writing and then no other
+process at all. A lock file beside the database turns that into clear messages. A writer
+takes an exclusive lock (waiting up to ``lock_timeout`` for readers to finish) and writes
+who holds it into the lock file. A reader takes a shared lock without waiting, and when a
+writer holds the file it raises :class:`WarehouseBusyError` naming the sync in progress.
+
+Consistency: :meth:`Warehouse.upsert` writes a batch of rows and the sync watermark that
+covers them in one transaction, so a crash never moves a watermark past unsaved rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from sgl.errors import SchemaVersionError, WarehouseBusyError, WarehouseError
+from sgl.i18n import _
+from sgl.migrations import LATEST_VERSION, MIGRATIONS, RECORD_TABLES, Migration
+
+logger = logging.getLogger(__name__)
+
+KEY_COLUMNS = ("source", "source_id")
+LOCK_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where the pull of one source and object stands; saved with the rows it covers."""
+
+    source: str
+    object: str
+    watermark_at: datetime | None
+    watermark_id: str | None
+    run_id: str
+    status: str = "ok"  # ok, failed or stopped
+    counts: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+class WarehouseLock:
+    """An advisory lock file beside the database (``<database>.lock``).
+
+    ``flock`` locks belong to one open file description, so two writers in one process
+    exclude each other too, and the kernel frees the lock when a process dies.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        self._handle: Any = None
+        self._exclusive = False
+
+    def acquire_exclusive(self, holder: str, timeout: float) -> None:
+        self._open()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    description = self.describe_holder()
+                    self.release()
+                    raise WarehouseBusyError(
+                        _("The warehouse {path} is in use: {holder}. Wait until it finishes "
+                          "and try again.").format(path=self.path.with_suffix(""),
+                                                   holder=description)
+                    ) from None
+                time.sleep(LOCK_POLL_SECONDS)
+
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "holder": holder,
+        }
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(json.dumps(info))
+        self._handle.flush()
+        self._exclusive = True
+
+    def acquire_shared(self) -> None:
+        self._open()
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            description = self.describe_holder()
+            self.release()
+            raise WarehouseBusyError(
+                _("A sync is in progress ({holder}), so the warehouse cannot be read now. "
+                  "Try again when it has finished.").format(holder=description)
+            ) from None
+
+    def describe_holder(self) -> str:
+        """Return who holds the lock, as written by the exclusive holder."""
+        try:
+            info = json.loads(self.path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            info = {}
+        if not info:
+            return _("another process is reading it")
+        return _("{holder}, process {pid} on {host} since {since}").format(
+            holder=info.get("holder", "?"), pid=info.get("pid", "?"),
+            host=info.get("host", "?"), since=info.get("since", "?"),
+        )
+
+    def release(self) -> None:
+        if self._handle is not None:
+            try:
+                if self._exclusive:
+                    # Clear the holder's note while still holding the lock, so it never goes stale.
+                    self._handle.truncate(0)
+                    self._handle.flush()
+                    self._exclusive = False
+                fcntl.flock(self._handle, fcntl.LOCK_UN)
+            finally:
+                self._handle.close()
+                self._handle = None
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Opened for appending so that opening never truncates another holder's note.
+        self._handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
+
+
+class Warehouse:
+    """A connection to the warehouse file, for reading or for writing."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path, lock: WarehouseLock,
+                 read_only: bool) -> None:
+        self._connection = connection
+        self.path = path
+        self._lock = lock
+        self.read_only = read_only
+
+    # -- opening -----------------------------------------------------------------------
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path, *, write: bool = False, holder: str = "sgl",
+             lock_timeout: float = 30.0) -> Iterator[Warehouse]:
+        """Open the warehouse; writers create and migrate it, readers fail fast while a sync runs."""
+        path = Path(path)
+        if write:
+            warehouse = cls._open_writer(path, holder, lock_timeout)
+        else:
+            warehouse = cls._open_reader(path, holder, lock_timeout)
+        try:
+            yield warehouse
+        finally:
+            warehouse.close()
+
+    @classmethod
+    def _open_writer(cls, path: Path, holder: str, lock_timeout: float) -> Warehouse:
+        lock = WarehouseLock(path)
+        lock.acquire_exclusive(holder, lock_timeout)
+        try:
+            connection = _connect(path, read_only=False, lock=lock)
+            warehouse = cls(connection, path, lock, read_only=False)
+            warehouse.migrate()
+        except BaseException:
+            lock.release()
+            raise
+        logger.info("warehouse %s opened for writing by %s", path, holder)
+        return warehouse
+
+    @classmethod
+    def _open_reader(cls, path: Path, holder: str, lock_timeout: float) -> Warehouse:
+        if not path.exists():
+            raise WarehouseError(
+                _("No warehouse at {path} yet. Run `sgl sync` or `sgl import` first, or check "
+                  "[warehouse] path.").format(path=path)
+            )
+        if cls._needs_migration(path):
+            # Readers cannot migrate, so an older file is upgraded once before reading.
+            with cls.open(path, write=True, holder=holder, lock_timeout=lock_timeout):
+                pass
+
+        lock = WarehouseLock(path)
+        lock.acquire_shared()
+        try:
+            connection = _connect(path, read_only=True, lock=lock)
+            warehouse = cls(connection, path, lock, read_only=True)
+            warehouse._check_version(warehouse.schema_version())
+        except BaseException:
+            lock.release()
+            raise
+        return warehouse
+
+    @staticmethod
+    def _needs_migration(path: Path) -> bool:
+        lock = WarehouseLock(path)
+        lock.acquire_shared()
+        try:
+            connection = _connect(path, read_only=True, lock=lock)
+            try:
+                version = _read_schema_version(connection)
+            finally:
+                connection.close()
+        finally:
+            lock.release()
+        return version < LATEST_VERSION
+
+    def close(self) -> None:
+        try:
+            self._connection.close()
+        finally:
+            self._lock.release()
+
+    # -- schema ------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return _read_schema_version(self._connection)
+
+    def migrate(self, target: int = LATEST_VERSION) -> int:
+        """Apply the migrations up to ``target``; return the resulting version."""
+        _require_writable(self)
+        self._connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, description VARCHAR NOT NULL,"
+            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        current = self.schema_version()
+        self._check_version(current)
+
+        for migration in MIGRATIONS:
+            if current < migration.version <= target:
+                self._apply(migration)
+                current = migration.version
+        return current
+
+    def _apply(self, migration: Migration) -> None:
+        with self._transaction():
+            for statement in migration.statements:
+                self._connection.execute(statement)
+            self._connection.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                [migration.version, migration.description],
+            )
+        logger.info("warehouse %s migrated to schema version %d (%s)", self.path,
+                    migration.version, migration.description)
+
+    def _check_version(self, version: int) -> None:
+        if version > LATEST_VERSION:
+            raise SchemaVersionError(
+                _("The warehouse {path} has schema version {found}, newer than this sgl "
+                  "supports ({supported}). Upgrade sgl, or point [warehouse] path at another "
+                  "file.").format(path=self.path, found=version, supported=LATEST_VERSION)
+            )
+
+    # -- writing -----------------------------------------------------------------------
+
+    def upsert(self, table: str, frame: pl.DataFrame, state: SyncState | None = None) -> int:
+        """Insert or update rows by ``(source, source_id)`` and save ``state``, atomically.
+
+        Columns missing from ``frame`` keep their stored values on update. When a key
+        appears more than once in the batch, its last row wins. Returns the row count.
+        """
+        _require_writable(self)
+        columns = self._checked_columns(table, frame)
+        batch = frame.select(columns).unique(subset=list(KEY_COLUMNS), keep="last",
+                                             maintain_order=True)
+
+        column_list = ", ".join(columns)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in columns
+                            if name not in KEY_COLUMNS)
+        statement = (
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM upsert_batch "
+            f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}, loaded_at = now()"
+        )
+
+        # The batch is registered outside the transaction: unregistering inside an aborted
+        # transaction would fail and hide the error that aborted it.
+        with self._registered("upsert_batch", batch):
+            with self._transaction():
+                if batch.height:
+                    self._connection.execute(statement)
+                if state is not None:
+                    self._write_sync_state(state)
+        logger.debug("upserted %d rows into %s", batch.height, table)
+        return batch.height
+
+    def mark_deleted(self, table: str, source: str, source_ids: Sequence[str],
+                     deleted_at: datetime, state: SyncState | None = None) -> int:
+        """Soft-delete the given records and save ``state``, atomically; return rows changed."""
+        _require_writable(self)
+        _check_table(table)
+        ids = pl.DataFrame({"source_id": list(source_ids)}, schema={"source_id": pl.Utf8})
+        with self._registered("deleted_ids", ids), self._transaction():
+            changed = self._connection.execute(
+                f"UPDATE {table} SET is_deleted = true, deleted_at = ?, loaded_at = now() "
+                f"WHERE source = ? AND NOT is_deleted "
+                f"AND source_id IN (SELECT source_id FROM deleted_ids)",
+                [deleted_at, source],
+            ).fetchall()[0][0]
+            if state is not None:
+                self._write_sync_state(state)
+        return int(changed)
+
+    def save_sync_state(self, state: SyncState) -> None:
+        """Save a sync state on its own, e.g. a failed run's error."""
+        _require_writable(self)
+        with self._transaction():
+            self._write_sync_state(state)
+
+    def _write_sync_state(self, state: SyncState) -> None:
+        self._connection.execute(
+            """
+            INSERT INTO sync_state (source, object, watermark_at, watermark_id, last_run_id,
+                                    last_run_at, last_status, last_counts, last_error)
+            VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?)
+            ON CONFLICT (source, object) DO UPDATE SET
+                watermark_at = coalesce(excluded.watermark_at, sync_state.watermark_at),
+                watermark_id = CASE WHEN excluded.watermark_at IS NULL
+                                    THEN sync_state.watermark_id ELSE excluded.watermark_id END,
+                last_run_id = excluded.last_run_id, last_run_at = excluded.last_run_at,
+                last_status = excluded.last_status, last_counts = excluded.last_counts,
+                last_error = excluded.last_error
+            """,
+            [state.source, state.object, state.watermark_at, state.watermark_id, state.run_id,
+             state.status, json.dumps(dict(state.counts)), state.error],
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def read(self, table: str, columns: Sequence[str] | None = None,
+             filters: Mapping[str, Any] | None = None, include_deleted: bool = False,
+             ) -> pl.DataFrame:
+        """Return rows of a table as a Polars frame, filtered by column equality."""
+        known = self._table_columns(table)
+        selected = list(columns) if columns else known
+        unknown = [name for name in [*selected, *(filters or {})] if name not in known]
+        if unknown:
+            raise WarehouseError(
+                _("Unknown columns {columns} in table {table}.").format(
+                    columns=", ".join(unknown), table=table)
+            )
+
+        conditions, parameters = [], []
+        for name, value in (filters or {}).items():
+            conditions.append(f"{name} = ?")
+            parameters.append(value)
+        if not include_deleted and "is_deleted" in known:
+            conditions.append("NOT is_deleted")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self._frame(f"SELECT {', '.join(selected)} FROM {table}{where}", parameters)
+
+    def sync_states(self) -> pl.DataFrame:
+        return self._frame("SELECT * FROM sync_state ORDER BY source, object")
+
+    def record_counts(self) -> pl.DataFrame:
+        """Return live and deleted row counts per table, source and object."""
+        parts = [
+            f"SELECT '{table}' AS table_name, source, object, "
+            f"count(*) FILTER (WHERE NOT is_deleted) AS rows, "
+            f"count(*) FILTER (WHERE is_deleted) AS deleted FROM {table} GROUP BY source, object"
+            for table in RECORD_TABLES
+        ]
+        return self._frame(" UNION ALL ".join(parts) + " ORDER BY source, object, table_name")
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _frame(self, query: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
+        return self._connection.sql(query, params=list(parameters) or None).pl()
+
+    @contextmanager
+    def _registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
+        self._connection.register(name, frame.to_arrow())
+        try:
+            yield
+        finally:
+            self._connection.unregister(name)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._connection.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def _table_columns(self, table: str) -> list[str]:
+        rows = self._connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [table]).fetchall()
+        if not rows:
+            raise WarehouseError(_("Unknown table {table}.").format(table=table))
+        return [row[0] for row in rows]
+
+    def _checked_columns(self, table: str, frame: pl.DataFrame) -> list[str]:
+        _check_table(table)
+        known = set(self._table_columns(table))
+        missing_keys = [name for name in (*KEY_COLUMNS, "object") if name not in frame.columns]
+        unknown = [name for name in frame.columns if name not in known]
+        if missing_keys or unknown:
+            raise WarehouseError(
+                _("Cannot load the batch into {table}: missing columns {missing}, unknown "
+                  "columns {unknown}.").format(table=table, missing=missing_keys or "-",
+                                               unknown=unknown or "-")
+            )
+        return list(frame.columns)
+
+
+def _check_table(table: str) -> None:
+    if table not in RECORD_TABLES:
+        raise WarehouseError(
+            _("{table} is not a record table; use one of {tables}.").format(
+                table=table, tables=", ".join(RECORD_TABLES))
+        )
+
+
+def _require_writable(warehouse: Warehouse) -> None:
+    if warehouse.read_only:
+        raise WarehouseError(_("The warehouse was opened for reading only."))
+
+
+def _read_schema_version(connection: duckdb.DuckDBPyConnection) -> int:
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return connection.execute(
+        "SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def _connect(path: Path, read_only: bool, lock: WarehouseLock) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB in UTC, turning its file-lock error into a 'sync in progress' message."""
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            # Another program (not sgl, or an sgl without this lock) has the file open.
+            raise WarehouseBusyError(
+                _("The warehouse {path} is open in another program ({holder}). Close it or "
+                  "wait for the sync to finish.").format(path=path, holder=lock.describe_holder())
+            ) from None
+        raise WarehouseError(
+            _("Cannot open the warehouse {path}: {reason}").format(path=path, reason=error)
+        ) from None
+    except duckdb.Error as error:
+        raise WarehouseError(
+            _("Cannot open the warehouse {path}: {reason}. Is it a DuckDB file?").format(
+                path=path, reason=error)
+        ) from None
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
