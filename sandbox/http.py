@@ -93,3 +93,19 @@ class Api(Protocol):
     def handle(self, request: Request) -> Response:
         """Answer the request the way the real API would."""
         ...
+
+
+class ErrorResponder(Protocol):
+    """Optional method of an :class:`Api`: the body of an injected fault, as the CRM sends it.
+
+    The server calls ``api.error_response(fault, request)`` when the fault plan rejects a call
+    (``fault.kind`` is ``"rate_limit"``, ``"server_error"`` or ``"session_expired"``; see
+    ``sandbox.faults``). An API without the method gets a generic JSON body with the fault's
+    status. Record faults (per-record write errors, missing fields, malformed dates) are not
+    sent here: each API asks ``faults.record_error(...)`` and ``faults.shape_record(...)`` where
+    it writes or serializes records.
+    """
+
+    def error_response(self, fault: Any, request: Request) -> Response:
+        """Build the response for ``fault``: status, body and headers such as Retry-After."""
+        ...
