@@ -139,6 +139,20 @@ class World:
     hubspot_owners: list[dict] = field(default_factory=list)
     hubspot_associations: list[Association] = field(default_factory=list)
 
+    def extend(self, part: World) -> None:
+        """Append the records of ``part``, another part of the same world.
+
+        Generators and loaders may produce a large world as a sequence of parts with disjoint
+        records (see ``sandbox.generate.iter_world``). Extending an empty world with every
+        part in order gives the whole world.
+        """
+        for name, rows in part.salesforce.items():
+            self.salesforce.setdefault(name, []).extend(rows)
+        for name, rows in part.hubspot.items():
+            self.hubspot.setdefault(name, []).extend(rows)
+        self.hubspot_owners.extend(part.hubspot_owners)
+        self.hubspot_associations.extend(part.hubspot_associations)
+
     def count(self) -> dict[str, int]:
         """Return record counts per ``crm.object``, for logs and benchmarks."""
         counts = {f"salesforce.{name}": len(rows) for name, rows in self.salesforce.items()}
