@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -80,13 +81,14 @@ def normalize_locale(value: str | None) -> str | None:
     return language if language in SUPPORTED_LOCALES else None
 
 
-def locale_from_environment() -> str:
+def locale_from_environment(env: Mapping[str, str] | None = None) -> str:
     """Return the locale that ``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` name, else English."""
+    env = os.environ if env is None else env
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        found = normalize_locale(os.environ.get(variable))
+        found = normalize_locale(env.get(variable))
         if found:
             return found
-        if os.environ.get(variable):
+        if env.get(variable):
             # The first variable that is set decides, as in POSIX, even when it names
             # a language without a catalog.
             break

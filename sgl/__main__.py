@@ -1,0 +1,5 @@
+"""Allow ``python -m sgl``."""
+
+from sgl.cli.app import run
+
+run()
