@@ -34,3 +34,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) ->
     """An empty project folder as the working directory."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One Prefect test server for the whole session, in a temporary Prefect home."""
+    from sgl.prefect_env import configure_prefect
+
+    configure_prefect()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
