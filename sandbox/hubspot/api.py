@@ -8,7 +8,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from sandbox.faults import FaultPlan
 from sandbox.http import Request, Response
@@ -96,7 +96,8 @@ class HubSpotApi:
             if match is None or method != request.method:
                 continue
             try:
-                return handler(Call(request, match.groupdict(), self.store, self.faults))
+                params = {key: unquote(value) for key, value in match.groupdict().items()}
+                return handler(Call(request, params, self.store, self.faults))
             except HubSpotError as error:
                 return error.response()
         return HubSpotError(404, "OBJECT_NOT_FOUND", "resource not found").response()

@@ -53,7 +53,7 @@ def read_object(call: Call) -> Response:
     object_type = call.object_type()
     with call.store.lock:
         row = _find(call, object_type, call.params["object_id"], call.request.arg("idProperty"),
-                    call.flag("archived"))
+                    archived=call.flag("archived"))
         names = property_names(call.store, object_type, call.names("properties"))
         record = serialize(call.store, object_type, row, names,
                            history=call.names("propertiesWithHistory") or [],
@@ -70,7 +70,7 @@ def update_object(call: Call) -> Response:
         raise validation_error("Invalid input JSON: the body needs a properties object.")
     with call.store.lock:
         row = _find(call, object_type, call.params["object_id"], call.request.arg("idProperty"),
-                    False)
+                    archived=False)
         record_id = call.store.table(object_type).id_at(row)
         _validate_values(call, object_type, [values])
         error = _record_fault(call, object_type, record_id)
@@ -117,7 +117,7 @@ def batch_read(call: Call) -> Response:
         for item in inputs:
             wanted = str(item.get("id", ""))
             try:
-                row = _find(call, object_type, wanted, id_property, archived)
+                row = _find(call, object_type, wanted, id_property, archived=archived)
             except HubSpotError:
                 missing.append(wanted)
                 continue
@@ -149,7 +149,7 @@ def batch_update(call: Call) -> Response:
         for item in inputs:
             record_id = str(item.get("id", ""))
             try:
-                row = _find(call, object_type, record_id, item.get("idProperty"), False)
+                row = _find(call, object_type, record_id, item.get("idProperty"), archived=False)
             except HubSpotError:
                 missing.append(record_id)
                 continue
@@ -178,7 +178,7 @@ def _association_types(call: Call) -> list[str]:
             if name.lower() in OBJECT_TYPE_ALIASES]
 
 
-def _find(call: Call, object_type: str, wanted: str, id_property: str | None,
+def _find(call: Call, object_type: str, wanted: str, id_property: str | None, *,
           archived: bool) -> int:
     """Return the row of a live (or, with archived, an archived) record; 404 otherwise."""
     table = call.store.table(object_type)

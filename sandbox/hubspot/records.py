@@ -77,7 +77,7 @@ def _history_entries(table: ObjectTable, row: int, name: str,
             for value, ms, source in reversed(entries)]
 
 
-def association_type_name(from_type: str, to_type: str, primary: bool) -> str:
+def association_type_name(from_type: str, to_type: str, *, primary: bool) -> str:
     """Return the v3 association type name, e.g. ``contact_to_company_unlabeled``."""
     base = f"{OBJECT_TYPES[from_type].singular}_to_{OBJECT_TYPES[to_type].singular}"
     has_primary = ASSOCIATION_TYPE_IDS.get((from_type, to_type), (0, None))[1] is not None
@@ -91,9 +91,9 @@ def associated_ids_v3(store: HubSpotStore, from_type: str, from_id: str,
     for to_id, primary in store.associations.targets(from_type, from_id, to_type):
         if primary:
             entries.append({"id": to_id, "type": association_type_name(from_type, to_type,
-                                                                       True)})
+                                                                       primary=True)})
         entries.append({"id": to_id, "type": association_type_name(from_type, to_type,
-                                                                   False)})
+                                                                   primary=False)})
     return entries
 
 
