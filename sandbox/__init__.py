@@ -163,6 +163,11 @@ class Sandbox:
         return self.certificates.ca_file
 
     @property
+    def connections_accepted(self) -> int:
+        """Count the TCP connections the server accepted; keep-alive clients reuse one."""
+        return self._server.connections_accepted if self._server is not None else 0
+
+    @property
     def jwt_private_key_pem(self) -> str:
         """The private key whose signature the Salesforce JWT bearer grant accepts."""
         return self.salesforce_credentials.jwt_private_key_pem

@@ -116,6 +116,7 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.connections_accepted = 0
 
     @property
     def url(self) -> str:
@@ -159,6 +160,7 @@ class SandboxServer:
     def track(self, connection: socket.socket) -> None:
         with self._connections_lock:
             self._connections.add(connection)
+            self.connections_accepted += 1
 
     def untrack(self, connection: socket.socket) -> None:
         with self._connections_lock:
