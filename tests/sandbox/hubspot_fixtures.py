@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from hubspot import HubSpot
 
@@ -88,9 +89,10 @@ class RunningSandbox:
     faults: FaultPlan
     log: RequestLog
 
-    def client(self, token: str = DEFAULT_TOKEN, *, trust_ca: bool = True) -> HubSpot:
+    def client(self, token: str = DEFAULT_TOKEN, *, trust_ca: bool = True,
+               **options: Any) -> HubSpot:
         """Return an unmodified hubspot-api-client aimed at the sandbox."""
-        options = {"host": self.url}
+        options["host"] = self.url
         if trust_ca:
             options["ssl_ca_cert"] = str(self.ca_file)
         return HubSpot(access_token=token, **options)
