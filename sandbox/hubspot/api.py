@@ -103,7 +103,7 @@ class HubSpotApi:
         return HubSpotError(404, "OBJECT_NOT_FOUND", "resource not found").response()
 
     def error_response(self, fault, request: Request) -> Response:
-        """Build HubSpot's answer to an injected fault (see ``sandbox.faults``)."""
+        """Build the response HubSpot sends for an injected fault (see ``sandbox.faults``)."""
         if fault.kind == "rate_limit":
             return rate_limited(fault.scope, fault.retry_after)
         if fault.kind == "session_expired":

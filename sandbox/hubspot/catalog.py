@@ -128,8 +128,8 @@ _COMMON: dict[str, PropertySpec] = {
     "hs_lastmodifieddate": _datetime("Last Modified Date", "", read_only=True),
     "hs_timestamp": _datetime("Activity date", ""),
     "lifecyclestage": _choice("Lifecycle Stage", "", LIFECYCLE_STAGES, field_type="radio"),
-    # The sgl_* properties are the product's own; the write-back setup creates them through
-    # the properties API, so these specs only describe those that a world already holds.
+    # The sgl_* properties belong to this product, and its write-back setup creates them
+    # through the properties API. These specs describe only those that a world contains.
     "sgl_origin": _choice("SGL origin", "sgl", SGL_ORIGINS, hubspot_defined=False),
     "sgl_channel": _choice("SGL channel", "sgl", SGL_CHANNELS, hubspot_defined=False),
     "sgl_rule_id": _text("SGL rule id", "sgl", hubspot_defined=False),
@@ -156,8 +156,8 @@ _SPECIFIC: dict[str, dict[str, PropertySpec]] = {
                                             "analyticsinformation", read_only=True),
         "hs_analytics_source_data_2": _text("Original Traffic Source Drill-Down 2",
                                             "analyticsinformation", read_only=True),
-        # NOTE: HubSpot serves the record-source properties as enumerations; the sandbox
-        # lists the values its world holds because the full option list is not published.
+        # NOTE: HubSpot serves the record-source properties as enumerations. The sandbox lists
+        # the values its world contains because the full option list is not published.
         "hs_object_source": _choice("Record source", "contactinformation", (),
                                     read_only=True),
         "hs_object_source_label": _choice("Record source", "contactinformation", (),

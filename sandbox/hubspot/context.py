@@ -1,4 +1,4 @@
-"""What a route handler receives: the request, the store and helpers to read parameters."""
+"""The call object that route handlers receive: request, store and parameter helpers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sandbox.hubspot.store import HubSpotStore
 
 @dataclass
 class Call:
-    """One request being answered; ``params`` holds the path's named groups."""
+    """One request in progress. ``params`` contains the named groups of the matched path."""
 
     request: Request
     params: dict[str, str]

@@ -118,10 +118,10 @@ def rate_limited(scope: str, retry_after: int) -> Response:
 
 
 def server_error(status: int) -> Response:
-    """Return a 5xx answer.
+    """Return a 5xx response.
 
-    NOTE: HubSpot's 502/503/504 bodies are not documented; the sandbox sends the JSON error
-    shape for every 5xx status, with a message that names the status.
+    NOTE: HubSpot's 502/503/504 bodies are not documented, so the sandbox sends the JSON
+    error shape for every 5xx status, with a message that names the status.
     """
     messages = {500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",
                 504: "Gateway Timeout"}

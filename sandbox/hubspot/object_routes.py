@@ -115,11 +115,11 @@ def batch_read(call: Call) -> Response:
         history = body.get("propertiesWithHistory") or []
         results, missing = [], []
         for item in inputs:
-            wanted = str(item.get("id", ""))
+            requested_id = str(item.get("id", ""))
             try:
-                row = _find(call, object_type, wanted, id_property, archived=archived)
+                row = _find(call, object_type, requested_id, id_property, archived=archived)
             except HubSpotError:
-                missing.append(wanted)
+                missing.append(requested_id)
                 continue
             results.append(serialize(call.store, object_type, row, names, history=history,
                                      faults=call.faults))
@@ -178,26 +178,27 @@ def _association_types(call: Call) -> list[str]:
             if name.lower() in OBJECT_TYPE_ALIASES]
 
 
-def _find(call: Call, object_type: str, wanted: str, id_property: str | None, *,
+def _find(call: Call, object_type: str, requested_id: str, id_property: str | None, *,
           archived: bool) -> int:
     """Return the row of a live (or, with archived, an archived) record; 404 otherwise."""
     table = call.store.table(object_type)
-    wanted_state = ARCHIVED if archived else LIVE
+    expected_state = ARCHIVED if archived else LIVE
     if id_property and id_property != "hs_object_id":
         if call.store.properties.get(object_type, id_property) is None:
             raise validation_error(
                 f"idProperty {id_property!r} does not exist on {object_type}.")
-        rows = table.find_rows(id_property, wanted)
+        rows = table.find_rows(id_property, requested_id)
         if archived:
             rows = [row for row in range(len(table)) if table.state(row) == ARCHIVED
-                    and table.value(row, id_property) == wanted]
+                    and table.value(row, id_property) == requested_id]
         row = rows[0] if rows else None
     else:
-        row = table.row_of(wanted)
-        if row is not None and table.state(row) != wanted_state:
+        row = table.row_of(requested_id)
+        if row is not None and table.state(row) != expected_state:
             row = None
     if row is None:
-        raise HubSpotError(404, "OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE, context={"id": [wanted]})
+        raise HubSpotError(404, "OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE,
+                           context={"id": [requested_id]})
     return row
 
 

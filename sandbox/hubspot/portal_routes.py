@@ -38,14 +38,14 @@ def list_owners(call: Call) -> Response:
 
 def read_owner(call: Call) -> Response:
     """GET /crm/v3/owners/{ownerId}, by owner id or (idProperty=userId) by user id."""
-    wanted = call.params["owner_id"]
+    requested_id = call.params["owner_id"]
     key = "userId" if call.request.arg("idProperty") == "userId" else "id"
     archived = call.flag("archived")
     for owner in call.store.owners:
-        if str(owner.get(key)) == wanted and owner["archived"] == archived:
+        if str(owner.get(key)) == requested_id and owner["archived"] == archived:
             return json_response(200, owner, records=1)
-    raise HubSpotError(404, "OBJECT_NOT_FOUND", f"Owner {wanted} was not found.",
-                       context={"id": [wanted]})
+    raise HubSpotError(404, "OBJECT_NOT_FOUND", f"Owner {requested_id} was not found.",
+                       context={"id": [requested_id]})
 
 
 # -- properties ----------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class PropertyRegistry:
             # property name; the exact wording was not verified against a live portal.
             raise HubSpotError(409, "OBJECT_ALREADY_EXISTS",
                                f"Property named '{name}' already exists.")
+
         if body["type"] not in PROPERTY_TYPES:
             raise validation_error(
                 f"Property type {body['type']!r} is invalid: use one of "
@@ -119,6 +120,7 @@ class PropertyRegistry:
             raise validation_error(
                 f"Property group {body['groupName']!r} does not exist for {object_type}: "
                 "create it first with POST /crm/v3/properties/{objectType}/groups.")
+
         options = [
             {"label": str(option.get("label", option.get("value"))),
              "value": str(option.get("value")),
@@ -127,6 +129,7 @@ class PropertyRegistry:
              **({"description": option["description"]} if "description" in option else {})}
             for order, option in enumerate(body.get("options") or [])
         ]
+
         definition = {
             "updatedAt": stamp, "createdAt": stamp, "name": name, "label": body["label"],
             "type": body["type"], "fieldType": body["fieldType"],

@@ -42,11 +42,11 @@ def serialize(store: HubSpotStore, object_type: str, row: int, names: list[str],
     created = table.value(row, spec.created_property)
     updated = table.value(row, spec.modified_property) or created
     record: dict[str, Any] = {"id": record_id, "properties": properties}
-    wanted_history = [name for name in history
+    history_names = [name for name in history
                       if store.properties.get(object_type, name) is not None]
-    if wanted_history:
+    if history_names:
         record["propertiesWithHistory"] = {
-            name: _history_entries(table, row, name, created) for name in wanted_history}
+            name: _history_entries(table, row, name, created) for name in history_names}
     record["createdAt"] = created
     record["updatedAt"] = updated
     record["archived"] = table.state(row) == ARCHIVED

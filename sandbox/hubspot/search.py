@@ -70,7 +70,7 @@ def parse_search(body: Any) -> SearchRequest:
         raise validation_error(f"limit={limit} is invalid: use 1 to {MAX_PAGE_SIZE}.")
     after = _as_int(body.get("after") or 0, "after")
     if after >= MAX_RESULTS:
-        # NOTE: HubSpot answers 400 here; the category is VALIDATION_ERROR as for its other
+        # NOTE: HubSpot returns a 400 here. The category is VALIDATION_ERROR as for its other
         # invalid search requests, but the message text is the sandbox's own.
         raise validation_error(
             f"after={after} pages past the {MAX_RESULTS}th result, which the search endpoint "
@@ -217,8 +217,8 @@ def _predicate(table: ObjectTable, registry: PropertyRegistry,
         return lambda row: key(row) is None
     if operator in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
         pattern = str(item.value or "").lower()
-        wanted = operator == "CONTAINS_TOKEN"
-        return lambda row: _has_token(table.value(row, name), pattern) is wanted
+        expect_token = operator == "CONTAINS_TOKEN"
+        return lambda row: _has_token(table.value(row, name), pattern) is expect_token
     if operator in ("IN", "NOT_IN"):
         choices = {convert(value) for value in item.values}
         if operator == "IN":

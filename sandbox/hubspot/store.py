@@ -1,9 +1,9 @@
 """The HubSpot portal a sandbox serves: records, owners, associations and property definitions.
 
 Tests and the demo change records between pulls through the public methods here
-(``create``, ``update``, ``archive``, ``merge``, ``associate``); each change stamps the
-record's last-modified property with :meth:`HubSpotStore.now_ms`, which never goes backwards
-and never falls behind the newest timestamp in the world.
+(``create``, ``update``, ``archive``, ``merge``, ``associate``). Each change stamps the
+record's last-modified property with :meth:`HubSpotStore.now_ms`. That time never goes
+backwards and is always later than the newest timestamp in the world.
 
 Which sgl_* properties exist at start: those that at least one record of the world holds a
 value for. The others are absent until the write-back setup creates them with
@@ -153,8 +153,8 @@ class HubSpotStore:
     def merge(self, object_type: str, primary_id: str, merged_id: str) -> None:
         """Merge ``merged_id`` into ``primary_id`` as HubSpot's merge does.
 
-        The merged-away id then answers 404, its associations move to the primary record, and
-        the primary lists the id in hs_merged_object_ids (";"-separated).
+        A read of the merged-away id then returns 404. Its associations move to the primary
+        record, and the primary lists the id in hs_merged_object_ids (";"-separated).
         """
         with self.lock:
             table = self.table(object_type)
@@ -206,15 +206,15 @@ class HubSpotStore:
 
 def _observed_values(object_type: str, records: list[dict]) -> dict[str, set[str]]:
     """Return the distinct non-null values per property of enumerations and sgl_* fields."""
-    wanted = set()
+    collected = set()
     for name in catalogue_properties(object_type):
         spec = property_spec(object_type, name)
         if spec.type in ("enumeration", "bool") or name in SGL_PROPERTIES:
-            wanted.add(name)
-    observed: dict[str, set[str]] = {name: set() for name in wanted}
+            collected.add(name)
+    observed: dict[str, set[str]] = {name: set() for name in collected}
     for record in records:
         properties = record.get("properties", record)
-        for name in wanted:
+        for name in collected:
             value = properties.get(name)
             if value is not None and value != "":
                 observed[name].add(str(value))

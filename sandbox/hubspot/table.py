@@ -115,10 +115,10 @@ class ObjectTable:
         text = self.value(row, name)
         return parse_ms(text) if text is not None else None
 
-    def find_rows(self, name: str, wanted: str) -> list[int]:
-        """Return live rows whose property equals ``wanted``, in id order (a full scan)."""
+    def find_rows(self, name: str, value: str) -> list[int]:
+        """Return live rows whose property equals ``value``, in id order (a full scan)."""
         return [row for row in range(len(self._ids))
-                if self._states[row] == LIVE and self.value(row, name) == wanted]
+                if self._states[row] == LIVE and self.value(row, name) == value]
 
     def history(self, row: int, name: str) -> list[tuple[str | None, int, str]]:
         return self._history.get((row, name), [])

@@ -36,8 +36,8 @@ def make_world(contacts: int = 250, companies: int = 20, deals: int = 40) -> Wor
             "hs_analytics_source": SOURCES[i % len(SOURCES)],
             "hubspot_owner_id": "71" if i % 2 else "72",
             "createdate": stamp(i, 0),
-            # Modification order differs from id order, so paging by id and searching by
-            # last-modified date are told apart.
+            # Modification order differs from id order, so a test can distinguish paging
+            # by id from searching by last-modified date.
             "lastmodifieddate": stamp(contacts - i if i % 7 == 0 else i, 30),
             "hs_object_id": str(1000 + i)},
          "createdAt": stamp(i, 0), "updatedAt": stamp(i, 30), "archived": False}

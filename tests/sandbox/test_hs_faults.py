@@ -49,7 +49,7 @@ def test_rate_limit_is_429_with_policy(scope: str, policy: str, message: str) ->
 
 def test_default_client_retries_429_three_times() -> None:
     # hubspot-api-client 12 leaves urllib3's default Retry in place: three retries of a 429
-    # that carries Retry-After, sleeping as the header says, then an ApiException.
+    # that carries Retry-After, sleeping for the seconds in that header, then an ApiException.
     faults = FaultPlan([RateLimit(api="hubspot", path=CONTACTS_PATH, first=4, retry_after=0)])
     with running_sandbox(make_world(contacts=5), faults) as sandbox:
         with pytest.raises(ApiException) as caught:
