@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +77,8 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is not None:
             raise RuntimeError(f"The sandbox already runs at {self.url}: stop it first.")
-        world = self.world if self.world is not None else self._generate()
         try:
-            self.salesforce = SalesforceApi(
-                world, self.faults, hidden_fields=self.hidden_fields,
-                store_path=self._salesforce_store_path(world),
-                credentials=self.salesforce_credentials, daily_api_limit=self.daily_api_limit)
+            world = self._start_salesforce()
             apis: list[Any] = [self.salesforce]
             self.hubspot = self._hubspot_api(world) if self.mount_hubspot else None
             if self.hubspot is not None:
@@ -95,9 +91,42 @@ class Sandbox:
             self.stop()
             raise
         self.salesforce.base_url = self._server.url
-        logger.info("Sandbox ready at %s (Salesforce records: %d)", self.url,
-                    sum(len(rows) for rows in world.salesforce.values()))
+        logger.info("Sandbox ready at %s (Salesforce leads: %d)", self.url,
+                    self.salesforce.store.count("Lead", include_deleted=True))
         return self
+
+    def _start_salesforce(self) -> World:
+        """Create the Salesforce API and load its records; return the world for HubSpot.
+
+        A generated world is streamed part by part into the Salesforce store, so only the
+        HubSpot records are kept in memory as a whole.
+        """
+        options = {"hidden_fields": self.hidden_fields,
+                   "credentials": self.salesforce_credentials,
+                   "daily_api_limit": self.daily_api_limit}
+        if self.world is not None:
+            self.salesforce = SalesforceApi(
+                self.world, self.faults, store_path=self._store_path(
+                    sum(len(rows) for rows in self.world.salesforce.values())), **options)
+            return self.world
+        iter_world = self._generator()
+        as_of = self.as_of or datetime.now(UTC).replace(hour=0, minute=0, second=0,
+                                                        microsecond=0)
+        # The generator makes about six Salesforce records per lead.
+        self.salesforce = SalesforceApi(None, self.faults,
+                                        store_path=self._store_path(self.size * 6), **options)
+        hubspot_world = World(as_of=as_of)
+
+        def salesforce_parts():
+            for part in iter_world(size=self.size, seed=self.seed, as_of=as_of):
+                hubspot_world.as_of = part.as_of
+                yield part.salesforce
+                part.salesforce = {}
+                hubspot_world.extend(part)
+
+        logger.info("Generating a sandbox world: size=%d seed=%d", self.size, self.seed)
+        self.salesforce.load_parts(salesforce_parts())
+        return hubspot_world
 
     def stop(self) -> None:
         """Stop the server and remove its certificates and temporary store; safe to repeat."""
@@ -119,21 +148,21 @@ class Sandbox:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def _generate(self) -> World:
+    @staticmethod
+    def _generator():
         try:
-            from sandbox.generate import generate_world
+            from sandbox.generate import iter_world
         except ImportError as error:
             raise RuntimeError(
-                "No world was given and the generator sandbox.generate.generate_world is not "
-                "available: pass world=World(...) or load one with sandbox.load.load_world."
+                "No world was given and the generator sandbox.generate is not available: pass "
+                "world=World(...) or load one with sandbox.load.load_world."
             ) from error
-        logger.info("Generating a sandbox world: size=%d seed=%d", self.size, self.seed)
-        return generate_world(size=self.size, seed=self.seed, as_of=self.as_of)
+        return iter_world
 
-    def _salesforce_store_path(self, world: World) -> Path | None:
+    def _store_path(self, record_count: int) -> Path | None:
         if self.store_path is not None:
             return self.store_path
-        if sum(len(rows) for rows in world.salesforce.values()) <= DISK_STORE_THRESHOLD:
+        if record_count <= DISK_STORE_THRESHOLD:
             return None
         self._temp_store = Path(tempfile.mkdtemp(prefix="sgl-sandbox-store-"))
         return self._temp_store / "salesforce.sqlite"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,14 @@ class SalesforceApi:
         if not rows:
             rows = self.store.query('SELECT "Id" FROM "User" ORDER BY rowid LIMIT 1')
         return rows[0][0] if rows else _FALLBACK_USER_ID
+
+    def load_parts(self, parts: Iterable[dict[str, list[dict]]]) -> None:
+        """Load a world given in parts (``World.salesforce`` mappings), then index it once."""
+        for part in parts:
+            self.store.append(part)
+        self.store.finish_load()
+        self.user_id = self._integration_user_id()
+        self.token_endpoint.user_id = self.user_id
 
     def issue_token(self) -> str:
         """Return a valid access token without an OAuth round trip (for tests)."""

@@ -80,6 +80,12 @@ class Store:
 
     def load(self, records_by_object: dict[str, Iterable[dict]]) -> dict[str, int]:
         """Insert the records of a world's ``salesforce`` mapping; returns counts per object."""
+        counts = self.append(records_by_object)
+        self.finish_load()
+        return counts
+
+    def append(self, records_by_object: dict[str, Iterable[dict]]) -> dict[str, int]:
+        """Insert one part of a world without indexing it; call :meth:`finish_load` after."""
         unknown = sorted(set(records_by_object) - set(self.schema.objects))
         if unknown:
             raise ValueError(
@@ -90,10 +96,15 @@ class Store:
         with self.lock:
             for name, records in records_by_object.items():
                 counts[name] = self._load_object(self.schema.objects[name], records)
+        return counts
+
+    def finish_load(self) -> None:
+        """Index the loaded records for incremental pulls and refresh the planner statistics."""
+        with self.lock:
             self._create_indexes()
             self.connection.execute("ANALYZE")
-        logger.info("Loaded Salesforce records: %s", counts)
-        return counts
+        logger.info("Salesforce store ready: %s", {name: self.count(name, include_deleted=True)
+                                                   for name in self.schema.objects})
 
     def _load_object(self, info: ObjectInfo, records: Iterable[dict]) -> int:
         fields = list(info.fields.values())
