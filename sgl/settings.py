@@ -312,7 +312,9 @@ def describe_problem(
     if kind == "value_error":
         expected = str(context.get("error", error["msg"]))
     elif kind == "literal_error":
-        expected = _("one of {choices}").format(choices=context.get("expected", ""))
+        # Pydantic lists the choices as "'a', 'b' or 'c'"; the "or" is English, so it goes.
+        choices = str(context.get("expected", "")).replace(" or ", ", ")
+        expected = _("one of {choices}").format(choices=choices)
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = next(iter(context.values()), "")
         phrase = {

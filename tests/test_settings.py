@@ -62,7 +62,7 @@ INVALID_FILES = [
     ),
     pytest.param(
         '[general]\nlocale = "de"\n',
-        ["general.locale = 'de': expected one of 'ja' or 'en'"],
+        ["general.locale = 'de': expected one of 'ja', 'en'"],
         id="unsupported-locale",
     ),
     pytest.param(
@@ -88,7 +88,7 @@ INVALID_FILES = [
     ),
     pytest.param(
         '[sources.salesforce]\nauth = "oauth"\n',
-        ["sources.salesforce.auth = 'oauth': expected one of 'client_credentials', 'jwt' or "
+        ["sources.salesforce.auth = 'oauth': expected one of 'client_credentials', 'jwt', "
          "'password'"],
         id="unknown-auth-flow",
     ),

@@ -125,4 +125,5 @@ def online_checks(settings: Settings) -> list[dict[str, str]]:
 
 
 def _row(check: str, ok: bool, detail: str) -> dict[str, str]:
-    return {"check": check, "status": "ok" if ok else _("failed"), "detail": detail}
+    # The status stays "ok" or "failed" in every language: scripts read it from JSON and CSV.
+    return {"check": check, "status": "ok" if ok else "failed", "detail": detail}
