@@ -21,6 +21,7 @@ MIN_SECRET_LENGTH = 6
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _base_factory = logging.getLogRecordFactory()
+_traceback_formatter = logging.Formatter()
 
 
 def register_secret(value: str) -> None:
@@ -58,6 +59,10 @@ def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
         redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is redacted once here
+            # for every handler.
+            record.exc_text = redact(_traceback_formatter.formatException(record.exc_info))
     return record
 
 
