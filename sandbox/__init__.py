@@ -1,4 +1,4 @@
-"""The CRM sandbox: a local HTTPS server that answers as Salesforce and HubSpot do.
+"""The CRM sandbox: a local HTTPS server that responds as Salesforce and HubSpot do.
 
 The demo and the tests start it; the real client libraries (simple-salesforce,
 hubspot-api-client, requests) talk to it unmodified, verifying TLS against ``ca_file``::

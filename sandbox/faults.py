@@ -1,6 +1,6 @@
 """Faults that the sandbox injects on purpose, deterministic for a seed.
 
-A :class:`FaultPlan` holds a list of faults of two families:
+A :class:`FaultPlan` contains a list of faults of two families:
 
 - request faults (:class:`RateLimit`, :class:`ServerError`, :class:`Slow`) pick calls by API
   (``"salesforce"``, ``"hubspot"`` or ``"*"``), path regex and method, then by "the first N
@@ -81,7 +81,7 @@ class RequestFault:
 class RateLimit(RequestFault):
     """A rate-limit rejection. ``scope`` is ``"daily"`` or ``"burst"`` (concurrent/secondly).
 
-    Each API answers as its real counterpart: Salesforce with 403 ``REQUEST_LIMIT_EXCEEDED``,
+    Each API responds as its real counterpart does: Salesforce with 403 ``REQUEST_LIMIT_EXCEEDED``,
     HubSpot with 429 and ``Retry-After`` (whole seconds).
     """
 
@@ -95,7 +95,7 @@ class RateLimit(RequestFault):
 
 @dataclass(frozen=True, kw_only=True)
 class ServerError(RequestFault):
-    """A 5xx answer (500, 502 or 503) with the API's error body."""
+    """A 5xx response (500, 502, 503 or 504) with the API's error body."""
 
     status: int = 503
 
@@ -112,7 +112,7 @@ class ServerError(RequestFault):
 
 @dataclass(frozen=True, kw_only=True)
 class Slow(RequestFault):
-    """A delay of ``seconds`` × the plan's ``time_scale`` before the call is answered."""
+    """A delay of ``seconds`` × the plan's ``time_scale`` before the response is sent."""
 
     seconds: float = 1.0
 

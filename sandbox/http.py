@@ -102,7 +102,7 @@ class ErrorResponder(Protocol):
     (``fault.kind`` is ``"rate_limit"``, ``"server_error"`` or ``"session_expired"``; see
     ``sandbox.faults``). An API without the method gets a generic JSON body with the fault's
     status. Record faults (per-record write errors, missing fields, malformed dates) are not
-    sent here: each API asks ``faults.record_error(...)`` and ``faults.shape_record(...)`` where
+    sent here: each API calls ``faults.record_error(...)`` and ``faults.shape_record(...)`` where
     it writes or serializes records.
     """
 

@@ -17,7 +17,7 @@ class LoggedRequest:
     path: str
     status: int
     records: int
-    fault: str = ""  # the kind of injected fault that answered, or ""
+    fault: str = ""  # the kind of the injected fault that produced the response, or ""
 
 
 class RequestLog:

@@ -1,7 +1,8 @@
 """The sandbox's threaded HTTPS server: parse, apply faults, dispatch to an API, log.
 
 HTTP/1.1 with keep-alive, one thread per connection. TLS handshakes run in the connection's
-thread, so a slow or failing client never blocks the accept loop. :meth:`SandboxServer.stop`
+thread (the listening socket has ``do_handshake_on_connect`` off), so a slow or failing client
+does not block the accept loop. :meth:`SandboxServer.stop`
 closes open keep-alive connections and joins every thread it started.
 """
 
@@ -167,7 +168,7 @@ class SandboxServer:
             self._connections.discard(connection)
 
     def dispatch(self, request: Request) -> Response:
-        """Answer one request: fault plan first, then the first API that handles the path."""
+        """Respond to one request: fault plan first, then the first API that handles the path."""
         started = time.time()
         api = next((api for api in self.apis if api.handles(request)), None)
         fault_kind = ""

@@ -46,7 +46,7 @@ def release_label(version: str) -> str:
 class SalesforceApi:
     """The Salesforce REST, OAuth and Bulk API 2.0 endpoints of one sandbox org.
 
-    ``store`` holds the records; tests may change them between calls through
+    ``store`` contains the records; tests may change them between calls through
     ``store.update``, ``store.insert`` and ``store.delete``. ``hidden_fields`` maps object
     names to fields the integration user cannot read (absent from describe, INVALID_FIELD in
     queries). ``daily_api_limit`` is the org's 24-hour allowance reported in
@@ -150,7 +150,7 @@ class SalesforceApi:
         return response
 
     def error_response(self, fault: RequestFault | SessionExpiry, request: Request) -> Response:
-        """Answer an injected fault as Salesforce does.
+        """Build the response Salesforce sends for an injected fault.
 
         Salesforce rejects calls over both its daily and its concurrent limits with 403 and
         ``REQUEST_LIMIT_EXCEEDED`` and documents no Retry-After header, so a :class:`RateLimit`
@@ -167,7 +167,7 @@ class SalesforceApi:
             return error_response(403, "REQUEST_LIMIT_EXCEEDED", message)
         status = fault.status if isinstance(fault, ServerError) else 500
         if status in (502, 504):
-            # Gateways in front of Salesforce answer with an HTML page, not a JSON array.
+            # Gateways in front of Salesforce respond with an HTML page, not a JSON array.
             reason = "Bad Gateway" if status == 502 else "Gateway Timeout"
             return Response.text(status, f"<html><body><h1>{status} {reason}</h1></body></html>",
                                  content_type="text/html")

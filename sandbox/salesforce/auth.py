@@ -64,7 +64,7 @@ class SalesforceCredentials:
 
 
 class Sessions:
-    """Issued access tokens; thread-safe. A revoked or unknown token is answered with 401."""
+    """Issued access tokens; thread-safe. A revoked or unknown token gets 401."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

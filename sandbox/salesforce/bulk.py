@@ -1,7 +1,7 @@
 """Bulk API 2.0: query jobs (``/jobs/query``) and ingest jobs (``/jobs/ingest``).
 
-Jobs finish as soon as they can: a query job fixes its matching rows when it is created and
-reports ``JobComplete`` at the first status poll; an ingest job processes its CSV when the
+Jobs finish as soon as they can. A query job fixes its matching rows when it is created and
+reports ``JobComplete`` at the first status poll. An ingest job processes its CSV when the
 client sets the state to ``UploadComplete``. Result pages of a query job are paged with the
 ``locator`` and ``maxRecords`` parameters and the ``Sforce-Locator`` /
 ``Sforce-NumberOfRecords`` response headers, as Salesforce pages them.
@@ -201,6 +201,7 @@ class BulkJobs:
         if max_records < 1:
             raise ApiError(400, "INVALIDMAXRECORDS", "maxRecords must be a positive whole "
                                                      "number.")
+
         end = min(start + max_records, len(job.row_ids))
         compiled = job.compiled
         rows = compiled.csv_rows(self.store, job.row_ids[start:end])

@@ -6,7 +6,7 @@ from sandbox.http import Response
 
 
 class ApiError(Exception):
-    """An error answer of the REST API; raised by handlers and turned into a response."""
+    """An error response of the REST API, raised by handlers and turned into a response."""
 
     def __init__(self, status: int, code: str, message: str, fields: list[str] | None = None):
         super().__init__(f"{code}: {message}")

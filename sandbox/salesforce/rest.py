@@ -53,7 +53,7 @@ class QueryResource:
     """``/query``, ``/queryAll`` and their ``nextRecordsUrl`` locators.
 
     ``page_size_limit`` caps pages below the requested batch size, as Salesforce does for wide
-    rows; tests lower it to get many short pages from a small org. At most
+    rows. Tests lower it to get many short pages from a small org. At most
     ``max_open_cursors`` locators stay open (Salesforce allows 10 per user); the oldest is
     dropped first, and a dropped locator is answered ``INVALID_QUERY_LOCATOR``.
     """

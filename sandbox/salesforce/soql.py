@@ -1,4 +1,4 @@
-"""A parser for the SOQL subset that the sandbox answers.
+"""A parser for the SOQL subset that the sandbox serves.
 
 Supported: ``SELECT`` of fields and parent relationship paths (``Owner.Name``,
 ``CreatedBy.Profile.Name``) or ``COUNT()``; ``FROM`` one object; ``WHERE`` with AND, OR, NOT,

@@ -1,7 +1,7 @@
 """The records of the sandbox org, in SQLite: one table per SObject, one column per field.
 
 SQLite keeps a million leads with their related records in a fraction of the memory that
-Python dicts need, answers SOQL translated to SQL with indexes, and can live in a file when
+Python dicts need, runs SOQL translated to SQL with indexes, and can live in a file when
 the org is large. One connection is shared by the server's threads under a lock.
 
 Tests change records through :meth:`Store.insert`, :meth:`Store.update` and
@@ -89,8 +89,8 @@ class Store:
         unknown = sorted(set(records_by_object) - set(self.schema.objects))
         if unknown:
             raise ValueError(
-                f"The world holds Salesforce objects {unknown} that the sandbox does not "
-                f"serve: use objects of sandbox.world.SALESFORCE_FIELDS."
+                f"Unsupported Salesforce objects {unknown} in the world: use the objects "
+                f"of sandbox.world.SALESFORCE_FIELDS."
             )
         counts = {}
         with self.lock:

@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 def register(app: typer.Typer) -> None:
     """Add the ``sandbox`` command group to ``app``."""
     group = typer.Typer(
-        help=_("Run the CRM sandbox: a local HTTPS server that answers as Salesforce and "
-               "HubSpot."),
+        help=_("Run the CRM sandbox: a local HTTPS server that responds as Salesforce and "
+               "HubSpot do."),
         no_args_is_help=True,
     )
     group.command("serve", help=_("Serve the CRM sandbox until Ctrl-C."))(serve)

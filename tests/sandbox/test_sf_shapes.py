@@ -159,7 +159,8 @@ def test_bulk_bodies_match_recorded(shared_restforce: Path, sandbox: Sandbox,
     real_created = recorded(shared_restforce, "bulk/create_job_success_response.json")
     assert keys_of(created) == keys_of(real_created)
     assert shape(created) == shape(real_created)
-    assert upload.status_code == 201 and upload.text == ""
+    assert upload.status_code == 201
+    assert upload.text == ""
     assert closed["state"] == "UploadComplete"
     assert keys_of(recorded(shared_restforce, "bulk/check_status_success_response.json")) <= \
         keys_of(status)
