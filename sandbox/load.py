@@ -69,7 +69,7 @@ sales_teams: sales_agent    User (one per row)              Title "Sales Agent"
 sales_teams: manager        User (one per distinct name)    Title "Sales Manager"; the agent's
                                                             UserRole is the manager's team
                                                             ("Dustin Brinkmann's team"), whose
-                                                            manager holds "<office> Manager"
+                                                            manager has "<office> Manager"
 sales_teams: regional_office User.Department                Central / East / West
 accounts: account           Account.Name
 accounts: sector            Account.Industry                as is, including "technolgy"
@@ -181,14 +181,18 @@ def save_world(world: World | Iterable[World], path: str | Path, *, compress: bo
         for part in parts:
             as_of = as_of or part.as_of
             for name, rows in part.salesforce.items():
-                counts[f"salesforce.{name}"] += write(folder / "salesforce" / f"{name}{suffix}", rows)
+                counts[f"salesforce.{name}"] += write(
+                    folder / "salesforce" / f"{name}{suffix}", rows
+                )
             for name, rows in part.hubspot.items():
                 counts[f"hubspot.{name}"] += write(folder / "hubspot" / f"{name}{suffix}", rows)
             counts[f"hubspot.{OWNERS_FILE}"] += write(
-                folder / "hubspot" / f"{OWNERS_FILE}{suffix}", part.hubspot_owners)
+                folder / "hubspot" / f"{OWNERS_FILE}{suffix}", part.hubspot_owners
+            )
             counts[f"hubspot.{ASSOCIATIONS_FILE}"] += write(
                 folder / "hubspot" / f"{ASSOCIATIONS_FILE}{suffix}",
-                (_association_row(association) for association in part.hubspot_associations))
+                (_association_row(association) for association in part.hubspot_associations),
+            )
     finally:
         for handle in handles.values():
             handle.close()
@@ -204,13 +208,13 @@ def load_world(path: str | Path) -> World:
     folder = Path(path)
     manifest_file = folder / "manifest.json"
     if not manifest_file.is_file():
-        raise FileNotFoundError(
-            f"{manifest_file} not found: pass a folder written by save_world")
+        raise FileNotFoundError(f"{manifest_file} not found: pass a folder written by save_world")
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT_VERSION:
         raise ValueError(
             f"unsupported world format {manifest.get('format')!r} in {manifest_file}; "
-            f"expected {FORMAT_VERSION}")
+            f"expected {FORMAT_VERSION}"
+        )
     as_of = datetime.fromisoformat(manifest["as_of"].replace("Z", "+00:00")).astimezone(UTC)
     world = World(as_of=as_of)
 
@@ -228,9 +232,13 @@ def load_world(path: str | Path) -> World:
 
 
 def _association_row(association: Association) -> dict:
-    return {"from_type": association.from_type, "from_id": association.from_id,
-            "to_type": association.to_type, "to_id": association.to_id,
-            "label": association.label}
+    return {
+        "from_type": association.from_type,
+        "from_id": association.from_id,
+        "to_type": association.to_type,
+        "to_id": association.to_id,
+        "label": association.label,
+    }
 
 
 def _object_name(file: Path) -> str:
@@ -287,8 +295,14 @@ class _Users:
         self.created_at = created_at
         self.profile_id = profile_id
 
-    def id_for(self, name: str, *, title: str | None = None, department: str | None = None,
-               role_id: str | None = None) -> str:
+    def id_for(
+        self,
+        name: str,
+        *,
+        title: str | None = None,
+        department: str | None = None,
+        role_id: str | None = None,
+    ) -> str:
         user_id = self.by_name.get(name)
         if user_id is not None:
             return user_id
@@ -296,21 +310,35 @@ class _Users:
         self.by_name[name] = user_id
         first, _space, last = name.rpartition(" ")
         record = _empty_record("User")
-        record.update({
-            "Id": user_id, "Username": _username(name), "Name": name,
-            "FirstName": first or None, "LastName": last or name, "Email": _username(name),
-            "IsActive": True, "UserRoleId": role_id, "ProfileId": self.profile_id,
-            "Department": department, "Title": title, "UserType": "Standard",
-            "CreatedDate": self.created_at, "LastModifiedDate": self.created_at,
-            "SystemModstamp": self.created_at,
-        })
+        record.update(
+            {
+                "Id": user_id,
+                "Username": _username(name),
+                "Name": name,
+                "FirstName": first or None,
+                "LastName": last or name,
+                "Email": _username(name),
+                "IsActive": True,
+                "UserRoleId": role_id,
+                "ProfileId": self.profile_id,
+                "Department": department,
+                "Title": title,
+                "UserType": "Standard",
+                "CreatedDate": self.created_at,
+                "LastModifiedDate": self.created_at,
+                "SystemModstamp": self.created_at,
+            }
+        )
         self.records.append(record)
         return user_id
 
 
 def _profile(created_at: str) -> dict:
-    return {"Id": SalesforceIds("Profile", 0).next(), "Name": "Standard User",
-            "SystemModstamp": created_at}
+    return {
+        "Id": SalesforceIds("Profile", 0).next(),
+        "Name": "Standard User",
+        "SystemModstamp": created_at,
+    }
 
 
 # -- Zoho CRM ---------------------------------------------------------------------------------
@@ -360,37 +388,65 @@ def load_zoho_crm(folder: str | Path, as_of: datetime | None = None) -> World:
         owner_id = users.id_for(row["Lead Owner"])
         stamp = _salesforce_datetime(created[row["LEADID"]])
         lead = _empty_record("Lead")
-        lead.update({
-            "Id": lead_ids.next(), "LastName": row["Last Name"], "Name": row["Last Name"],
-            "Company": row["Company"] or None, "Email": row["Email"] or None,
-            "Phone": row["Mobile"] or None, "Industry": row["Industry"] or None,
-            "LeadSource": row["Lead Source"] or None, "Status": row["Lead Status"] or None,
-            "OwnerId": owner_id, "CreatedById": owner_id, "CreatedDate": stamp,
-            "LastModifiedDate": stamp, "SystemModstamp": stamp, "IsDeleted": False,
-            "IsConverted": row["CONVERTED"].strip() == "Yes",
-        })
+        lead.update(
+            {
+                "Id": lead_ids.next(),
+                "LastName": row["Last Name"],
+                "Name": row["Last Name"],
+                "Company": row["Company"] or None,
+                "Email": row["Email"] or None,
+                "Phone": row["Mobile"] or None,
+                "Industry": row["Industry"] or None,
+                "LeadSource": row["Lead Source"] or None,
+                "Status": row["Lead Status"] or None,
+                "OwnerId": owner_id,
+                "CreatedById": owner_id,
+                "CreatedDate": stamp,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "IsDeleted": False,
+                "IsConverted": row["CONVERTED"].strip() == "Yes",
+            }
+        )
         if lead["IsConverted"]:
             account = accounts.get(row["Company"])
             if account is None:
                 account = _empty_record("Account")
-                account.update({
-                    "Id": account_ids.next(), "Name": row["Company"],
-                    "Website": row["Website"] or None, "Industry": row["Industry"] or None,
-                    "OwnerId": owner_id, "CreatedById": owner_id, "CreatedDate": stamp,
-                    "LastModifiedDate": stamp, "SystemModstamp": stamp, "IsDeleted": False,
-                    "ABM_Target__c": False,
-                })
+                account.update(
+                    {
+                        "Id": account_ids.next(),
+                        "Name": row["Company"],
+                        "Website": row["Website"] or None,
+                        "Industry": row["Industry"] or None,
+                        "OwnerId": owner_id,
+                        "CreatedById": owner_id,
+                        "CreatedDate": stamp,
+                        "LastModifiedDate": stamp,
+                        "SystemModstamp": stamp,
+                        "IsDeleted": False,
+                        "ABM_Target__c": False,
+                    }
+                )
                 accounts[row["Company"]] = account
                 records["Account"].append(account)
             contact = _empty_record("Contact")
-            contact.update({
-                "Id": contact_ids.next(), "AccountId": account["Id"],
-                "LastName": row["Last Name"], "Name": row["Last Name"],
-                "Email": row["Email"] or None, "Phone": row["Mobile"] or None,
-                "LeadSource": row["Lead Source"] or None, "OwnerId": owner_id,
-                "CreatedById": owner_id, "CreatedDate": stamp, "LastModifiedDate": stamp,
-                "SystemModstamp": stamp, "IsDeleted": False,
-            })
+            contact.update(
+                {
+                    "Id": contact_ids.next(),
+                    "AccountId": account["Id"],
+                    "LastName": row["Last Name"],
+                    "Name": row["Last Name"],
+                    "Email": row["Email"] or None,
+                    "Phone": row["Mobile"] or None,
+                    "LeadSource": row["Lead Source"] or None,
+                    "OwnerId": owner_id,
+                    "CreatedById": owner_id,
+                    "CreatedDate": stamp,
+                    "LastModifiedDate": stamp,
+                    "SystemModstamp": stamp,
+                    "IsDeleted": False,
+                }
+            )
             records["Contact"].append(contact)
             lead["ConvertedAccountId"] = account["Id"]
             lead["ConvertedContactId"] = contact["Id"]
@@ -403,19 +459,31 @@ def load_zoho_crm(folder: str | Path, as_of: datetime | None = None) -> World:
         stamp = _salesforce_datetime(when)
         stage = row["Stage"]
         opportunity = _empty_record("Opportunity")
-        opportunity.update({
-            "Id": opportunity_ids.next(), "Name": row["Potential Name"],
-            "AccountId": account_id, "ContactId": contact_id, "Type": row["Type"] or None,
-            "StageName": stage, "IsClosed": stage.startswith("Closed"),
-            "IsWon": stage == "Closed Won",
-            "CloseDate": _zoho_time(row["Closing Date"]).date().isoformat()
-            if row["Closing Date"].strip() else None,
-            "Amount": _zoho_amount(row["Amount"]), "CurrencyIsoCode": "USD",
-            "Probability": int(row["Probability"]) if row["Probability"].strip() else None,
-            "LeadSource": row["Lead Source"] or None, "OwnerId": owner_id,
-            "CreatedById": owner_id, "CreatedDate": stamp, "LastModifiedDate": stamp,
-            "SystemModstamp": stamp, "IsDeleted": False,
-        })
+        opportunity.update(
+            {
+                "Id": opportunity_ids.next(),
+                "Name": row["Potential Name"],
+                "AccountId": account_id,
+                "ContactId": contact_id,
+                "Type": row["Type"] or None,
+                "StageName": stage,
+                "IsClosed": stage.startswith("Closed"),
+                "IsWon": stage == "Closed Won",
+                "CloseDate": _zoho_time(row["Closing Date"]).date().isoformat()
+                if row["Closing Date"].strip()
+                else None,
+                "Amount": _zoho_amount(row["Amount"]),
+                "CurrencyIsoCode": "USD",
+                "Probability": int(row["Probability"]) if row["Probability"].strip() else None,
+                "LeadSource": row["Lead Source"] or None,
+                "OwnerId": owner_id,
+                "CreatedById": owner_id,
+                "CreatedDate": stamp,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "IsDeleted": False,
+            }
+        )
         records["Opportunity"].append(opportunity)
         if potential_by_lead[row["LEADID"]][0] is row:
             opportunity_by_lead[row["LEADID"]] = opportunity["Id"]
@@ -460,8 +528,14 @@ def load_maven_crm(folder: str | Path, as_of: datetime | None = None) -> World:
     def add_role(name: str) -> str:
         role_id = role_ids.next()
         developer_name = re.sub(r"\W+", "_", name).strip("_")
-        roles.append({"Id": role_id, "Name": name, "DeveloperName": developer_name,
-                      "SystemModstamp": org_created})
+        roles.append(
+            {
+                "Id": role_id,
+                "Name": name,
+                "DeveloperName": developer_name,
+                "SystemModstamp": org_created,
+            }
+        )
         return role_id
 
     office_roles: dict[str, str] = {}
@@ -471,20 +545,26 @@ def load_maven_crm(folder: str | Path, as_of: datetime | None = None) -> World:
         if office not in office_roles:
             office_roles[office] = add_role(f"{office} Manager")
         if manager not in team_roles:
-            users.id_for(manager, title="Sales Manager", department=office,
-                         role_id=office_roles[office])
+            users.id_for(
+                manager, title="Sales Manager", department=office, role_id=office_roles[office]
+            )
             team_roles[manager] = add_role(f"{manager}'s team")
     for row in teams:
-        users.id_for(row["sales_agent"], title="Sales Agent", department=row["regional_office"],
-                     role_id=team_roles[row["manager"]])
+        users.id_for(
+            row["sales_agent"],
+            title="Sales Agent",
+            department=row["regional_office"],
+            role_id=team_roles[row["manager"]],
+        )
 
     deals_per_account: dict[str, Counter[str]] = {}
     first_deal: dict[str, datetime] = {}
     for row, when in zip(pipeline, engaged, strict=True):
         if row["account"]:
             deals_per_account.setdefault(row["account"], Counter())[row["sales_agent"]] += 1
-            if when is not None and (row["account"] not in first_deal
-                                     or when < first_deal[row["account"]]):
+            if when is not None and (
+                row["account"] not in first_deal or when < first_deal[row["account"]]
+            ):
                 first_deal[row["account"]] = when
 
     account_ids = SalesforceIds("Account", 0)
@@ -492,21 +572,33 @@ def load_maven_crm(folder: str | Path, as_of: datetime | None = None) -> World:
     account_records = []
     for row in account_rows:
         agents = deals_per_account.get(row["account"])
-        owner_name = sorted(agents.items(), key=lambda item: (-item[1], item[0]))[0][0] \
-            if agents else next(iter(team_roles))
+        owner_name = (
+            sorted(agents.items(), key=lambda item: (-item[1], item[0]))[0][0]
+            if agents
+            else next(iter(team_roles))
+        )
         owner_id = users.id_for(owner_name)
         created = first_deal.get(row["account"])
         stamp = _salesforce_datetime(created) if created else org_created
         revenue = float(row["revenue"]) * 1_000_000 if row["revenue"].strip() else None
         record = _empty_record("Account")
-        record.update({
-            "Id": account_ids.next(), "Name": row["account"], "Industry": row["sector"] or None,
-            "NumberOfEmployees": int(row["employees"]) if row["employees"].strip() else None,
-            "AnnualRevenue": revenue, "BillingCountry": row["office_location"] or None,
-            "OwnerId": owner_id, "CreatedById": owner_id, "CreatedDate": stamp,
-            "LastModifiedDate": stamp, "SystemModstamp": stamp, "IsDeleted": False,
-            "ABM_Target__c": False,
-        })
+        record.update(
+            {
+                "Id": account_ids.next(),
+                "Name": row["account"],
+                "Industry": row["sector"] or None,
+                "NumberOfEmployees": int(row["employees"]) if row["employees"].strip() else None,
+                "AnnualRevenue": revenue,
+                "BillingCountry": row["office_location"] or None,
+                "OwnerId": owner_id,
+                "CreatedById": owner_id,
+                "CreatedDate": stamp,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "IsDeleted": False,
+                "ABM_Target__c": False,
+            }
+        )
         accounts[row["account"]] = record["Id"]
         account_records.append(record)
 
@@ -518,22 +610,35 @@ def load_maven_crm(folder: str | Path, as_of: datetime | None = None) -> World:
         modified_at = max(created_at, closed_at) if closed_at else created_at
         stage = row["deal_stage"]
         record = _empty_record("Opportunity")
-        record.update({
-            "Id": opportunity_ids.next(), "Name": f"{row['opportunity_id']} {row['product']}",
-            "AccountId": accounts.get(row["account"]), "StageName": stage,
-            "IsClosed": stage in ("Won", "Lost"), "IsWon": stage == "Won",
-            "CloseDate": closed_at.date().isoformat() if closed_at else None,
-            "Amount": float(row["close_value"]) if row["close_value"].strip() else None,
-            "CurrencyIsoCode": "USD", "Probability": MAVEN_PROBABILITY.get(stage),
-            "OwnerId": owner_id, "CreatedById": owner_id,
-            "CreatedDate": _salesforce_datetime(created_at),
-            "LastModifiedDate": _salesforce_datetime(modified_at),
-            "SystemModstamp": _salesforce_datetime(modified_at), "IsDeleted": False,
-        })
+        record.update(
+            {
+                "Id": opportunity_ids.next(),
+                "Name": f"{row['opportunity_id']} {row['product']}",
+                "AccountId": accounts.get(row["account"]),
+                "StageName": stage,
+                "IsClosed": stage in ("Won", "Lost"),
+                "IsWon": stage == "Won",
+                "CloseDate": closed_at.date().isoformat() if closed_at else None,
+                "Amount": float(row["close_value"]) if row["close_value"].strip() else None,
+                "CurrencyIsoCode": "USD",
+                "Probability": MAVEN_PROBABILITY.get(stage),
+                "OwnerId": owner_id,
+                "CreatedById": owner_id,
+                "CreatedDate": _salesforce_datetime(created_at),
+                "LastModifiedDate": _salesforce_datetime(modified_at),
+                "SystemModstamp": _salesforce_datetime(modified_at),
+                "IsDeleted": False,
+            }
+        )
         opportunities.append(record)
 
-    salesforce = {"UserRole": roles, "Profile": [profile], "User": users.records,
-                  "Account": account_records, "Opportunity": opportunities}
+    salesforce = {
+        "UserRole": roles,
+        "Profile": [profile],
+        "User": users.records,
+        "Account": account_records,
+        "Opportunity": opportunities,
+    }
     return World(as_of=as_of, salesforce=salesforce)
 
 
@@ -543,21 +648,35 @@ X_EDUCATION_DEFAULT_AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
 
 # Lead Source -> hs_analytics_source. Keys are compared case-insensitively.
 X_EDUCATION_SOURCES: dict[str, str] = {
-    "google": "ORGANIC_SEARCH", "organic search": "ORGANIC_SEARCH", "bing": "ORGANIC_SEARCH",
+    "google": "ORGANIC_SEARCH",
+    "organic search": "ORGANIC_SEARCH",
+    "bing": "ORGANIC_SEARCH",
     "direct traffic": "DIRECT_TRAFFIC",
-    "olark chat": "OTHER_CAMPAIGNS", "live chat": "OTHER_CAMPAIGNS",
-    "reference": "OFFLINE", "click2call": "OFFLINE",
-    "referral sites": "REFERRALS", "welingak website": "REFERRALS", "blog": "REFERRALS",
-    "welearn": "REFERRALS", "welearnblog_home": "REFERRALS",
-    "facebook": "SOCIAL_MEDIA", "social media": "SOCIAL_MEDIA", "youtubechannel": "SOCIAL_MEDIA",
-    "pay per click ads": "PAID_SEARCH", "nc_edm": "EMAIL_MARKETING",
-    "press_release": "OTHER_CAMPAIGNS", "testone": "OTHER_CAMPAIGNS",
+    "olark chat": "OTHER_CAMPAIGNS",
+    "live chat": "OTHER_CAMPAIGNS",
+    "reference": "OFFLINE",
+    "click2call": "OFFLINE",
+    "referral sites": "REFERRALS",
+    "welingak website": "REFERRALS",
+    "blog": "REFERRALS",
+    "welearn": "REFERRALS",
+    "welearnblog_home": "REFERRALS",
+    "facebook": "SOCIAL_MEDIA",
+    "social media": "SOCIAL_MEDIA",
+    "youtubechannel": "SOCIAL_MEDIA",
+    "pay per click ads": "PAID_SEARCH",
+    "nc_edm": "EMAIL_MARKETING",
+    "press_release": "OTHER_CAMPAIGNS",
+    "testone": "OTHER_CAMPAIGNS",
 }
 
 # Lead Origin -> hs_object_source.
 X_EDUCATION_ORIGINS: dict[str, str] = {
-    "Landing Page Submission": "FORM", "Lead Add Form": "FORM", "API": "API",
-    "Lead Import": "IMPORT", "Quick Add Form": "CRM_UI",
+    "Landing Page Submission": "FORM",
+    "Lead Add Form": "FORM",
+    "API": "API",
+    "Lead Import": "IMPORT",
+    "Quick Add Form": "CRM_UI",
 }
 
 
@@ -568,8 +687,9 @@ def _x_value(text: str | None) -> str | None:
     return text
 
 
-def load_x_education_leads(folder: str | Path, as_of: datetime | None = None,
-                           months: int = 12) -> World:
+def load_x_education_leads(
+    folder: str | Path, as_of: datetime | None = None, months: int = 12
+) -> World:
     """Load the X Education leads file as HubSpot contacts with synthetic create dates."""
     folder = Path(folder)
     file = folder / "Leads.csv" if folder.is_dir() else folder
@@ -591,19 +711,31 @@ def load_x_education_leads(folder: str | Path, as_of: datetime | None = None,
         stamp = created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         converted = row["Converted"].strip() == "1"
         properties = dict.fromkeys(HUBSPOT_PROPERTIES["contacts"])
-        properties.update({
-            "hs_analytics_source": X_EDUCATION_SOURCES.get(source.lower()) if source else None,
-            "hs_analytics_source_data_1": source, "lead_source": source,
-            "hs_object_source": X_EDUCATION_ORIGINS.get(origin) if origin else None,
-            "hs_object_source_label": X_EDUCATION_ORIGINS.get(origin) if origin else None,
-            "hs_object_source_detail_1": origin,
-            "lifecyclestage": "customer" if converted else "lead",
-            "hs_lifecyclestage_lead_date": stamp,
-            "hs_lifecyclestage_customer_date": stamp if converted else None,
-            "createdate": stamp, "lastmodifieddate": stamp, "hs_object_id": contact_id,
-        })
-        contacts.append({"id": contact_id, "properties": properties, "createdAt": stamp,
-                         "updatedAt": stamp, "archived": False})
+        properties.update(
+            {
+                "hs_analytics_source": X_EDUCATION_SOURCES.get(source.lower()) if source else None,
+                "hs_analytics_source_data_1": source,
+                "lead_source": source,
+                "hs_object_source": X_EDUCATION_ORIGINS.get(origin) if origin else None,
+                "hs_object_source_label": X_EDUCATION_ORIGINS.get(origin) if origin else None,
+                "hs_object_source_detail_1": origin,
+                "lifecyclestage": "customer" if converted else "lead",
+                "hs_lifecyclestage_lead_date": stamp,
+                "hs_lifecyclestage_customer_date": stamp if converted else None,
+                "createdate": stamp,
+                "lastmodifieddate": stamp,
+                "hs_object_id": contact_id,
+            }
+        )
+        contacts.append(
+            {
+                "id": contact_id,
+                "properties": properties,
+                "createdAt": stamp,
+                "updatedAt": stamp,
+                "archived": False,
+            }
+        )
     return World(as_of=as_of, hubspot={"contacts": contacts})
 
 

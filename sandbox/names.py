@@ -6,6 +6,8 @@ names in kanji or katakana while email addresses and domains are in ASCII.
 
 from __future__ import annotations
 
+# fmt: off
+
 # Common family names (surname first in Japanese order).
 FAMILY_NAMES: tuple[tuple[str, str], ...] = (
     ("佐藤", "sato"), ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka"),
@@ -67,11 +69,13 @@ COMPANY_STEMS: tuple[tuple[str, str], ...] = (
     ("山田", "yamada"), ("森永", "morinaga"), ("高砂", "takasago"), ("共栄", "kyoei"),
     ("協和", "kyowa"), ("昭和", "showa"), ("平成", "heisei"), ("丸紅", "marubeni"),
     ("明星", "myojo"), ("瑞穂", "mizuho"), ("白鳥", "shiratori"), ("若葉", "wakaba"),
-    ("みらい", "mirai"), ("ひかり", "hikari"), ("あおぞら", "aozora"), ("つばさ", "tsubasa"),
-    ("サクラ", "sakura"), ("アオバ", "aoba"), ("ミライ", "mirai"), ("ハヤテ", "hayate"),
+    ("みらい", "mirai"), ("ひかり", "hikari-net"), ("あおぞら", "aozora"), ("つばさ", "tsubasa"),
+    ("サクラ", "sakura-tec"), ("アオバ", "aoba-link"), ("ミライ", "mirai-works"),
+    ("ハヤテ", "hayate"),
     ("ネクスト", "next"), ("グローバル", "global"), ("ユニオン", "union"), ("スマート", "smart"),
     ("クラウド", "cloud"), ("デジタル", "digital"), ("アルファ", "alpha"), ("オメガ", "omega"),
-    ("ライズ", "rise"), ("ブライト", "bright"), ("フロンティア", "frontier"), ("ビジョン", "vision"),
+    ("ライズ", "rise"), ("ブライト", "bright"), ("フロンティア", "frontier"),
+    ("ビジョン", "vision"),
     ("ゼニス", "zenith"), ("アーク", "arc"), ("リンク", "link"), ("コア", "core"),
     ("エイト", "eight-ho"), ("セブン", "seven"), ("トップ", "top"), ("ベスト", "best"),
     ("千代田", "chiyoda"), ("港", "minato"), ("品川", "shinagawa"), ("横浜", "yokohama"),
@@ -97,7 +101,8 @@ COMPANY_WORDS: tuple[tuple[str, str, str], ...] = (
     ("食品", "shokuhin", "食品・飲料"), ("フーズ", "foods", "食品・飲料"),
     ("酒造", "shuzo", "食品・飲料"),
     ("ホールディングス", "holdings", "サービス"), ("サービス", "service", "サービス"),
-    ("コンサルティング", "consulting", "コンサルティング"), ("パートナーズ", "partners", "コンサルティング"),
+    ("コンサルティング", "consulting", "コンサルティング"),
+    ("パートナーズ", "partners", "コンサルティング"),
     ("人材センター", "jinzai", "人材"), ("キャリア", "career", "人材"),
     ("百貨店", "department", "小売"), ("リテール", "retail", "小売"), ("ストア", "store", "小売"),
     ("エナジー", "energy", "エネルギー"), ("電力", "denryoku", "エネルギー"),

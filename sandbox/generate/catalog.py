@@ -128,41 +128,64 @@ class Stage(NamedTuple):
 
 
 OPEN_STAGES: tuple[Stage, ...] = (
-    Stage("アポ獲得", 10, False, False),
-    Stage("ヒアリング", 20, False, False),
-    Stage("提案", 40, False, False),
-    Stage("見積提示", 60, False, False),
-    Stage("最終交渉", 80, False, False),
+    Stage("アポ獲得", 10, is_closed=False, is_won=False),
+    Stage("ヒアリング", 20, is_closed=False, is_won=False),
+    Stage("提案", 40, is_closed=False, is_won=False),
+    Stage("見積提示", 60, is_closed=False, is_won=False),
+    Stage("最終交渉", 80, is_closed=False, is_won=False),
 )
-WON_STAGE = Stage("受注", 100, True, True)
-LOST_STAGE = Stage("失注", 0, True, False)
+WON_STAGE = Stage("受注", 100, is_closed=True, is_won=True)
+LOST_STAGE = Stage("失注", 0, is_closed=True, is_won=False)
 
 # (reason, weight). The blank reason is a lost deal closed without the field filled in.
 LOSS_REASONS: tuple[tuple[str, float], ...] = (
-    ("価格", 5.0), ("競合", 4.5), ("タイミング", 4.0), ("予算不足", 3.5), ("機能不足", 3.0),
-    ("社内稟議否決", 1.5), ("連絡途絶", 2.0), ("導入時期未定", 1.5), ("Price", 0.3), ("", 1.0),
+    ("価格", 5.0),
+    ("競合", 4.5),
+    ("タイミング", 4.0),
+    ("予算不足", 3.5),
+    ("機能不足", 3.0),
+    ("社内稟議否決", 1.5),
+    ("連絡途絶", 2.0),
+    ("導入時期未定", 1.5),
+    ("Price", 0.3),
+    ("", 1.0),
 )
 
 NEXT_STEPS: tuple[str, ...] = (
-    "来週 先方部長と打合せ", "見積書を送付", "トライアル環境の準備", "稟議の進捗を確認",
-    "決裁者とのデモ日程調整", "導入スケジュール案を提示", "競合比較資料を送付",
-    "契約書ドラフト確認", "セキュリティチェックシート回答", "",
+    "来週 先方部長と打合せ",
+    "見積書を送付",
+    "トライアル環境の準備",
+    "稟議の進捗を確認",
+    "決裁者とのデモ日程調整",
+    "導入スケジュール案を提示",
+    "競合比較資料を送付",
+    "契約書ドラフト確認",
+    "セキュリティチェックシート回答",
+    "",
 )
 
 # Deal sizes in JPY, drawn log-uniformly and rounded to 100,000 yen.
 AMOUNT_MIN = 1_200_000
 AMOUNT_MAX = 50_000_000
 
-# HubSpot default sales pipeline: (stage id, probability) and the closed stages.
-HUBSPOT_OPEN_STAGES: tuple[tuple[str, str], ...] = (
-    ("appointmentscheduled", "0.2"), ("qualifiedtobuy", "0.4"),
-    ("presentationscheduled", "0.6"), ("decisionmakerboughtin", "0.8"),
-    ("contractsent", "0.9"),
+# Open stages of HubSpot's default sales pipeline, in order. The closed stages are
+# closedwon and closedlost.
+HUBSPOT_OPEN_STAGES: tuple[str, ...] = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
 )
 
 HUBSPOT_LOST_REASONS: tuple[str, ...] = (
-    "価格が合わない", "競合に決定", "導入時期の延期", "予算が取れなかった",
-    "必要な機能がない", "連絡が取れなくなった", "",
+    "価格が合わない",
+    "競合に決定",
+    "導入時期の延期",
+    "予算が取れなかった",
+    "必要な機能がない",
+    "連絡が取れなくなった",
+    "",
 )
 
 
@@ -183,43 +206,144 @@ class HubSpotChannel(NamedTuple):
 # HubSpot's REFERRALS source means the visitor followed a link on another website, so it is
 # web marketing, never a person's referral.
 HUBSPOT_CHANNELS: tuple[HubSpotChannel, ...] = (
-    HubSpotChannel("ORGANIC_SEARCH", ("google", "yahoo.co.jp", "bing"), "FORM",
-                   ("お問い合わせフォーム", "資料請求フォーム"), ("Web", ""), 9.0,
-                   "form", "web_marketing", 0.08),
-    HubSpotChannel("PAID_SEARCH", ("google", "yahoo.co.jp"), "FORM",
-                   ("資料請求フォーム",), ("Advertisement", "資料請求"), 5.0,
-                   "form", "web_marketing", 0.05),
-    HubSpotChannel("REFERRALS", ("prtimes.jp", "boxil.jp", "itreview.jp", "note.com"), "FORM",
-                   ("お問い合わせフォーム", "ホワイトペーパーDL"), ("Web", ""), 4.0,
-                   "form", "web_marketing", 0.06),
-    HubSpotChannel("SOCIAL_MEDIA", ("LinkedIn", "Twitter", "Facebook"), "FORM",
-                   ("ウェビナー申込",), ("SNS", "LinkedIn", ""), 2.5,
-                   "form", "social", 0.07),
-    HubSpotChannel("PAID_SOCIAL", ("Facebook", "LinkedIn"), "FORM",
-                   ("資料請求フォーム",), ("Advertisement",), 1.5,
-                   "form", "web_marketing", 0.04),
-    HubSpotChannel("EMAIL_MARKETING", ("メルマガ", "ナーチャリングメール"), "FORM",
-                   ("セミナー申込",), ("セミナー", ""), 2.5,
-                   "form", "events", 0.05),
-    HubSpotChannel("DIRECT_TRAFFIC", ("",), "FORM",
-                   ("お問い合わせフォーム", "デモ依頼フォーム"), ("問い合わせフォーム", ""), 3.5,
-                   "form", "web_marketing", 0.12),
-    HubSpotChannel("OTHER_CAMPAIGNS", ("展示会2024", "共催ウェビナー"), "IMPORT",
-                   ("展示会リスト.csv",), ("展示会", "Webinar"), 2.0,
-                   "marketing", "events", 0.05),
-    HubSpotChannel("OFFLINE", ("CRM_UI",), "CRM_UI", ("",),
-                   ("紹介", "リファーラル", "名刺交換", "休眠掘り起こし", ""), 10.0,
-                   "sales", "referral", 0.25),
-    HubSpotChannel("OFFLINE", ("CRM_UI",), "CRM_UI", ("",),
-                   ("休眠掘り起こし",), 2.0, "sales", "dormant", 0.20),
-    HubSpotChannel("OFFLINE", ("IMPORT",), "IMPORT", ("展示会来場者リスト.csv", "セミナー参加者.xlsx"),
-                   ("展示会", "セミナー"), 5.0, "marketing", "events", 0.04),
-    HubSpotChannel("OFFLINE", ("INTEGRATION",), "INTEGRATION", ("Sansan",),
-                   ("Sansan", "名刺交換"), 7.0, "sansan", "business_card", 0.08),
-    HubSpotChannel("OFFLINE", ("INTEGRATION",), "INTEGRATION", ("Eight",),
-                   ("Eight",), 1.5, "eight", "business_card", 0.07),
-    HubSpotChannel("OFFLINE", ("EXTENSION",), "EXTENSION", ("Gmail",),
-                   ("",), 1.5, "sales", "other_sales", 0.12),
+    HubSpotChannel(
+        "ORGANIC_SEARCH",
+        ("google", "yahoo.co.jp", "bing"),
+        "FORM",
+        ("お問い合わせフォーム", "資料請求フォーム"),
+        ("Web", ""),
+        9.0,
+        "form",
+        "web_marketing",
+        0.08,
+    ),
+    HubSpotChannel(
+        "PAID_SEARCH",
+        ("google", "yahoo.co.jp"),
+        "FORM",
+        ("資料請求フォーム",),
+        ("Advertisement", "資料請求"),
+        5.0,
+        "form",
+        "web_marketing",
+        0.05,
+    ),
+    HubSpotChannel(
+        "REFERRALS",
+        ("prtimes.jp", "boxil.jp", "itreview.jp", "note.com"),
+        "FORM",
+        ("お問い合わせフォーム", "ホワイトペーパーDL"),
+        ("Web", ""),
+        4.0,
+        "form",
+        "web_marketing",
+        0.06,
+    ),
+    HubSpotChannel(
+        "SOCIAL_MEDIA",
+        ("LinkedIn", "Twitter", "Facebook"),
+        "FORM",
+        ("ウェビナー申込",),
+        ("SNS", "LinkedIn", ""),
+        2.5,
+        "form",
+        "social",
+        0.07,
+    ),
+    HubSpotChannel(
+        "PAID_SOCIAL",
+        ("Facebook", "LinkedIn"),
+        "FORM",
+        ("資料請求フォーム",),
+        ("Advertisement",),
+        1.5,
+        "form",
+        "web_marketing",
+        0.04,
+    ),
+    HubSpotChannel(
+        "EMAIL_MARKETING",
+        ("メルマガ", "ナーチャリングメール"),
+        "FORM",
+        ("セミナー申込",),
+        ("セミナー", ""),
+        2.5,
+        "form",
+        "events",
+        0.05,
+    ),
+    HubSpotChannel(
+        "DIRECT_TRAFFIC",
+        ("",),
+        "FORM",
+        ("お問い合わせフォーム", "デモ依頼フォーム"),
+        ("問い合わせフォーム", ""),
+        3.5,
+        "form",
+        "web_marketing",
+        0.12,
+    ),
+    HubSpotChannel(
+        "OTHER_CAMPAIGNS",
+        ("展示会2024", "共催ウェビナー"),
+        "IMPORT",
+        ("展示会リスト.csv",),
+        ("展示会", "Webinar"),
+        2.0,
+        "marketing",
+        "events",
+        0.05,
+    ),
+    HubSpotChannel(
+        "OFFLINE",
+        ("CRM_UI",),
+        "CRM_UI",
+        ("",),
+        ("紹介", "リファーラル", "名刺交換", "休眠掘り起こし", ""),
+        10.0,
+        "sales",
+        "referral",
+        0.25,
+    ),
+    HubSpotChannel(
+        "OFFLINE", ("CRM_UI",), "CRM_UI", ("",), ("休眠掘り起こし",), 2.0, "sales", "dormant", 0.20
+    ),
+    HubSpotChannel(
+        "OFFLINE",
+        ("IMPORT",),
+        "IMPORT",
+        ("展示会来場者リスト.csv", "セミナー参加者.xlsx"),
+        ("展示会", "セミナー"),
+        5.0,
+        "marketing",
+        "events",
+        0.04,
+    ),
+    HubSpotChannel(
+        "OFFLINE",
+        ("INTEGRATION",),
+        "INTEGRATION",
+        ("Sansan",),
+        ("Sansan", "名刺交換"),
+        7.0,
+        "sansan",
+        "business_card",
+        0.08,
+    ),
+    HubSpotChannel(
+        "OFFLINE",
+        ("INTEGRATION",),
+        "INTEGRATION",
+        ("Eight",),
+        ("Eight",),
+        1.5,
+        "eight",
+        "business_card",
+        0.07,
+    ),
+    HubSpotChannel(
+        "OFFLINE", ("EXTENSION",), "EXTENSION", ("Gmail",), ("",), 1.5, "sales", "other_sales", 0.12
+    ),
 )
 
 # Salesforce activity kinds: (weight, Type, TaskSubtype, CallType). Events are meetings.

@@ -72,13 +72,6 @@ class Clock:
         """Format as a HubSpot datetime: ``2025-03-31T16:00:00.123Z``."""
         return self._days[(second - self.first_day) // DAY] + self._hs_times[second % DAY]
 
-    def utc_date(self, second: int) -> str:
-        return self._days[(second - self.first_day) // DAY]
-
     def tokyo_date(self, second: int) -> str:
-        """Return the Asia/Tokyo calendar date, as Salesforce stores date fields for a Japanese org."""
+        """Return the Asia/Tokyo calendar date, the date a Japanese org's users see."""
         return self._days[(second + JST_OFFSET - self.first_day) // DAY]
-
-    def hubspot_midnight_ms(self, second: int) -> str:
-        """Return midnight UTC of the second's UTC day in epoch milliseconds, as a string."""
-        return str((second - second % DAY) * 1000)

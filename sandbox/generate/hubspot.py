@@ -17,9 +17,9 @@ import random
 from sandbox.generate import catalog
 from sandbox.generate.clock import DAY
 from sandbox.generate.ids import HubSpotIds
-from sandbox.generate.org import HUBSPOT_INDUSTRIES, Account, Company, Org, Person, company
-from sandbox.generate.people import Prospect, email_as_typed, new_prospect, region_team
-from sandbox.generate.salesforce import ConvertedLead
+from sandbox.generate.org import HUBSPOT_INDUSTRIES, Company, Org, Person, company
+from sandbox.generate.people import email_as_typed, new_prospect, region_team
+from sandbox.generate.salesforce import LeadPerson
 from sandbox.world import HUBSPOT_PROPERTIES, Association
 
 HOUR = 3600
@@ -32,6 +32,7 @@ _CHANNEL_CUMULATIVE = list(itertools.accumulate(c.weight for c in catalog.HUBSPO
 _AMOUNT_LOG_SPAN = math.log(catalog.AMOUNT_MAX / catalog.AMOUNT_MIN)
 _EMPTY_CONTACT = dict.fromkeys(HUBSPOT_PROPERTIES["contacts"])
 _EMPTY_DEAL = dict.fromkeys(HUBSPOT_PROPERTIES["deals"])
+DEAL_KINDS = ("新規導入", "追加導入", "トライアル")
 
 
 def _draw(rng: random.Random, cumulative: list[float]) -> int:
@@ -45,18 +46,37 @@ def _flag(value: bool) -> str:
 class HubSpotChunk:
     """Builds the HubSpot records of one chunk of ``count`` contacts."""
 
-    def __init__(self, rng: random.Random, org: Org, chunk: int, count: int,
-                 salesforce_people: list[ConvertedLead]) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        org: Org,
+        chunk: int,
+        count: int,
+        salesforce_people: list[LeadPerson],
+    ) -> None:
         self.rng = rng
         self.org = org
         self.clock = org.clock
         self.count = count
         self.salesforce_people = salesforce_people
         block = chunk + 1
-        self.ids = {name: HubSpotIds(name, block) for name in (
-            "contacts", "companies", "deals", "calls", "meetings", "emails", "tasks", "merged")}
-        self.records: dict[str, list[dict]] = {name: [] for name in (
-            "contacts", "companies", "deals", "calls", "meetings", "emails", "tasks")}
+        self.ids = {
+            name: HubSpotIds(name, block)
+            for name in (
+                "contacts",
+                "companies",
+                "deals",
+                "calls",
+                "meetings",
+                "emails",
+                "tasks",
+                "merged",
+            )
+        }
+        self.records: dict[str, list[dict]] = {
+            name: []
+            for name in ("contacts", "companies", "deals", "calls", "meetings", "emails", "tasks")
+        }
         self.associations: list[Association] = []
         self.new_companies: dict[int, str] = {}
         self.company_contacts: dict[str, list[str]] = {}
@@ -99,15 +119,22 @@ class HubSpotChunk:
         contact_id = self.ids["contacts"].next()
         properties = dict(_EMPTY_CONTACT)
         properties.update(self.source_properties(channel, creator, created_at))
-        properties.update({
-            "email": email_override or prospect.email, "firstname": prospect.given,
-            "lastname": prospect.family, "company": prospect.company.name,
-            "jobtitle": prospect.title, "phone": prospect.phone,
-            "hubspot_owner_id": owner.hubspot_owner_id if owner else None,
-            "associatedcompanyid": company_id, "hs_object_id": contact_id,
-        })
-        modified_at = self.lifecycle(properties, channel, contact_id, company_id, owner,
-                                     creator, created_at)
+        properties.update(
+            {
+                "email": email_override or prospect.email,
+                "firstname": prospect.given,
+                "lastname": prospect.family,
+                "company": prospect.company.name,
+                "jobtitle": prospect.title,
+                "phone": prospect.phone,
+                "hubspot_owner_id": owner.hubspot_owner_id if owner else None,
+                "associatedcompanyid": company_id,
+                "hs_object_id": contact_id,
+            }
+        )
+        modified_at = self.lifecycle(
+            properties, channel, contact_id, company_id, owner, creator, created_at
+        )
         if rng.random() < MERGED_SHARE:
             merged = [self.ids["merged"].next() for _ in range(1 + int(rng.random() * 2))]
             properties["hs_merged_object_ids"] = ";".join(merged)
@@ -117,11 +144,15 @@ class HubSpotChunk:
             properties["sgl_channel"] = "referral" if channel.family == "referral" else "network"
         properties["createdate"] = clock.hubspot(created_at)
         properties["lastmodifieddate"] = clock.hubspot(modified_at)
-        self.records["contacts"].append({
-            "id": contact_id, "properties": properties,
-            "createdAt": properties["createdate"], "updatedAt": properties["lastmodifieddate"],
-            "archived": rng.random() < ARCHIVED_SHARE,
-        })
+        self.records["contacts"].append(
+            {
+                "id": contact_id,
+                "properties": properties,
+                "createdAt": properties["createdate"],
+                "updatedAt": properties["lastmodifieddate"],
+                "archived": rng.random() < ARCHIVED_SHARE,
+            }
+        )
         if company_id is not None:
             self.associations.append(Association("contacts", contact_id, "companies", company_id))
             self.company_contacts.setdefault(company_id, []).append(contact_id)
@@ -140,21 +171,32 @@ class HubSpotChunk:
         company_id = self.ids["companies"].next()
         self.new_companies[target.index] = company_id
         created = self.clock.hubspot(at)
-        self.records["companies"].append({
-            "id": company_id,
-            "properties": {
-                "name": target.name, "domain": target.domain,
-                "industry": HUBSPOT_INDUSTRIES[target.industry], "lifecyclestage": "lead",
-                "numberofemployees": str(target.employees), "hs_is_target_account": "false",
-                "hubspot_owner_id": None, "hs_created_by_user_id": None,
-                "createdate": created, "hs_lastmodifieddate": created, "hs_object_id": company_id,
-            },
-            "createdAt": created, "updatedAt": created, "archived": False,
-        })
+        self.records["companies"].append(
+            {
+                "id": company_id,
+                "properties": {
+                    "name": target.name,
+                    "domain": target.domain,
+                    "industry": HUBSPOT_INDUSTRIES[target.industry],
+                    "lifecyclestage": "lead",
+                    "numberofemployees": str(target.employees),
+                    "hs_is_target_account": "false",
+                    "hubspot_owner_id": None,
+                    "hs_created_by_user_id": None,
+                    "createdate": created,
+                    "hs_lastmodifieddate": created,
+                    "hs_object_id": company_id,
+                },
+                "createdAt": created,
+                "updatedAt": created,
+                "archived": False,
+            }
+        )
         return company_id
 
-    def creator_and_owner(self, channel: catalog.HubSpotChannel, target: Company,
-                          at: int) -> tuple[Person | None, Person | None]:
+    def creator_and_owner(
+        self, channel: catalog.HubSpotChannel, target: Company, at: int
+    ) -> tuple[Person | None, Person | None]:
         org, rng = self.org, self.rng
         if channel.creator == "sales":
             person = org.pick(rng, "sales", at)
@@ -164,13 +206,16 @@ class HubSpotChunk:
             return None, org.pick(rng, "sales", at)
         if rng.random() < 0.15:
             return creator, None  # not yet assigned
-        owner = org.pick(rng, "inside_sales", at) if rng.random() < 0.8 else org.pick(rng, "sales", at)
+        owner = (
+            org.pick(rng, "inside_sales", at) if rng.random() < 0.8 else org.pick(rng, "sales", at)
+        )
         if owner.team not in ("インサイドセールス部", region_team(target)):
             owner = org.pick(rng, "inside_sales", at)
         return creator, owner
 
-    def source_properties(self, channel: catalog.HubSpotChannel, creator: Person | None,
-                          at: int) -> dict[str, str | None]:
+    def source_properties(
+        self, channel: catalog.HubSpotChannel, creator: Person | None, at: int
+    ) -> dict[str, str | None]:
         rng = self.rng
         data_1 = channel.source_data_1[int(rng.random() * len(channel.source_data_1))]
         detail = channel.source_detail[int(rng.random() * len(channel.source_detail))]
@@ -193,9 +238,16 @@ class HubSpotChunk:
 
     # -- lifecycle and deals --------------------------------------------------------------
 
-    def lifecycle(self, properties: dict, channel: catalog.HubSpotChannel, contact_id: str,
-                  company_id: str | None, owner: Person | None, creator: Person | None,
-                  created_at: int) -> int:
+    def lifecycle(
+        self,
+        properties: dict,
+        channel: catalog.HubSpotChannel,
+        contact_id: str,
+        company_id: str | None,
+        owner: Person | None,
+        creator: Person | None,
+        created_at: int,
+    ) -> int:
         """Move the contact through lifecycle stages and add its deal; return last change."""
         rng, clock = self.rng, self.clock
         stage = "lead"
@@ -214,7 +266,9 @@ class HubSpotChunk:
             if at < clock.end:
                 stage = "salesqualifiedlead"
                 properties["hs_lifecyclestage_salesqualifiedlead_date"] = clock.hubspot(at)
-                lead_status = ("IN_PROGRESS", "CONNECTED", "ATTEMPTED_TO_CONTACT")[int(rng.random() * 3)]
+                lead_status = ("IN_PROGRESS", "CONNECTED", "ATTEMPTED_TO_CONTACT")[
+                    int(rng.random() * 3)
+                ]
         last_change = min(at, clock.end)
         if owner is not None and rng.random() < channel.deal_rate * 1.5:
             deal_at = at + int(rng.expovariate(1 / (14 * DAY))) + HOUR
@@ -234,12 +288,19 @@ class HubSpotChunk:
         properties["hs_lead_status"] = lead_status
         end = min(clock.end, last_change + 60 * DAY)
         if owner is not None:
-            self.add_engagements(owner, created_at, end, contact_id, company_id, None,
-                                 2.0 if by_sales else 1.0)
+            self.add_engagements(
+                owner, created_at, end, contact_id, company_id, None, 2.0 if by_sales else 1.0
+            )
         return last_change + int(rng.random() * (clock.end - last_change) * 0.3)
 
-    def add_deal(self, contact_id: str, company_id: str | None, owner: Person,
-                 channel: catalog.HubSpotChannel, created_at: int) -> int | None:
+    def add_deal(
+        self,
+        contact_id: str,
+        company_id: str | None,
+        owner: Person,
+        channel: catalog.HubSpotChannel,
+        created_at: int,
+    ) -> int | None:
         """Add a deal for a contact; return when it was won, or None."""
         rng, clock = self.rng, self.clock
         deal_id = self.ids["deals"].next()
@@ -247,12 +308,12 @@ class HubSpotChunk:
         outcome = rng.random()
         steps = 1 + int(rng.random() * len(catalog.HUBSPOT_OPEN_STAGES))
         at = created_at
-        stage, probability = catalog.HUBSPOT_OPEN_STAGES[0]
-        for next_stage, next_probability in catalog.HUBSPOT_OPEN_STAGES[1:steps]:
+        stage = catalog.HUBSPOT_OPEN_STAGES[0]
+        for next_stage in catalog.HUBSPOT_OPEN_STAGES[1:steps]:
             step_at = at + int(rng.expovariate(1 / (10 * DAY))) + HOUR
             if step_at > clock.end:
                 break
-            stage, probability, at = next_stage, next_probability, step_at
+            stage, at = next_stage, step_at
         close_at = at + int(rng.expovariate(1 / (15 * DAY))) + HOUR
         closed = outcome < win_rate + 0.45 and close_at <= clock.end
         won = closed and outcome < win_rate
@@ -265,27 +326,42 @@ class HubSpotChunk:
         amount = catalog.AMOUNT_MIN * math.exp(rng.random() * _AMOUNT_LOG_SPAN)
         lost_reason = None
         if closed and not won:
-            lost_reason = catalog.HUBSPOT_LOST_REASONS[
-                int(rng.random() * len(catalog.HUBSPOT_LOST_REASONS))] or None
+            lost_reason = (
+                catalog.HUBSPOT_LOST_REASONS[int(rng.random() * len(catalog.HUBSPOT_LOST_REASONS))]
+                or None
+            )
         modified_at = at
-        properties.update({
-            "dealname": f"{('新規導入', '追加導入', 'トライアル')[int(rng.random() * 3)]} {deal_id[-4:]}",
-            "amount": str(int(amount) // 100_000 * 100_000), "deal_currency_code": "JPY",
-            "dealstage": stage, "pipeline": "default",
-            "dealtype": "newbusiness" if rng.random() < 0.85 else "existingbusiness",
-            "closedate": clock.hubspot(close_at), "closed_lost_reason": lost_reason,
-            "hs_next_step": None if closed else (
-                catalog.NEXT_STEPS[int(rng.random() * len(catalog.NEXT_STEPS))] or None),
-            "hs_is_closed": _flag(closed), "hs_is_closed_won": _flag(won),
-            "hubspot_owner_id": owner.hubspot_owner_id,
-            "hs_created_by_user_id": str(owner.hubspot_user_id),
-            "createdate": clock.hubspot(created_at), "hs_lastmodifieddate": clock.hubspot(modified_at),
-            "hs_object_id": deal_id,
-        })
-        self.records["deals"].append({
-            "id": deal_id, "properties": properties, "createdAt": properties["createdate"],
-            "updatedAt": properties["hs_lastmodifieddate"], "archived": False,
-        })
+        properties.update(
+            {
+                "dealname": f"{DEAL_KINDS[int(rng.random() * 3)]} {deal_id[-4:]}",
+                "amount": str(int(amount) // 100_000 * 100_000),
+                "deal_currency_code": "JPY",
+                "dealstage": stage,
+                "pipeline": "default",
+                "dealtype": "newbusiness" if rng.random() < 0.85 else "existingbusiness",
+                "closedate": clock.hubspot(close_at),
+                "closed_lost_reason": lost_reason,
+                "hs_next_step": None
+                if closed
+                else (catalog.NEXT_STEPS[int(rng.random() * len(catalog.NEXT_STEPS))] or None),
+                "hs_is_closed": _flag(closed),
+                "hs_is_closed_won": _flag(won),
+                "hubspot_owner_id": owner.hubspot_owner_id,
+                "hs_created_by_user_id": str(owner.hubspot_user_id),
+                "createdate": clock.hubspot(created_at),
+                "hs_lastmodifieddate": clock.hubspot(modified_at),
+                "hs_object_id": deal_id,
+            }
+        )
+        self.records["deals"].append(
+            {
+                "id": deal_id,
+                "properties": properties,
+                "createdAt": properties["createdate"],
+                "updatedAt": properties["hs_lastmodifieddate"],
+                "archived": False,
+            }
+        )
         self.associations.append(Association("deals", deal_id, "contacts", contact_id))
         if company_id is not None:
             self.associations.append(Association("deals", deal_id, "companies", company_id))
@@ -294,14 +370,23 @@ class HubSpotChunk:
         if colleagues and rng.random() < 0.25:
             colleague = colleagues[int(rng.random() * len(colleagues))]
             self.associations.append(Association("deals", deal_id, "contacts", colleague))
-        self.add_engagements(owner, created_at, min(clock.end, at + 7 * DAY), contact_id,
-                             company_id, deal_id, 1.5)
+        self.add_engagements(
+            owner, created_at, min(clock.end, at + 7 * DAY), contact_id, company_id, deal_id, 1.5
+        )
         return close_at if won else None
 
     # -- engagements ----------------------------------------------------------------------
 
-    def add_engagements(self, owner: Person, start: int, end: int, contact_id: str,
-                        company_id: str | None, deal_id: str | None, mean_count: float) -> None:
+    def add_engagements(
+        self,
+        owner: Person,
+        start: int,
+        end: int,
+        contact_id: str,
+        company_id: str | None,
+        deal_id: str | None,
+        mean_count: float,
+    ) -> None:
         rng, clock = self.rng, self.clock
         if end <= start:
             return
@@ -310,11 +395,15 @@ class HubSpotChunk:
             draw = rng.random()
             if draw < 0.45:
                 object_type = "calls"
-                duration = None if rng.random() < 0.2 else str((30 + int(rng.expovariate(1 / 300))) * 1000)
+                duration = (
+                    None if rng.random() < 0.2 else str((30 + int(rng.expovariate(1 / 300))) * 1000)
+                )
                 properties = {
                     "hs_call_direction": "OUTBOUND" if rng.random() < 0.85 else "INBOUND",
                     "hs_call_duration": duration,
-                    "hs_call_status": "COMPLETED" if duration else ("NO_ANSWER", "BUSY", "COMPLETED")[int(rng.random() * 3)],
+                    "hs_call_status": "COMPLETED"
+                    if duration
+                    else ("NO_ANSWER", "BUSY", "COMPLETED")[int(rng.random() * 3)],
                 }
             elif draw < 0.65:
                 object_type = "meetings"
@@ -336,21 +425,36 @@ class HubSpotChunk:
                 properties = {
                     "hs_task_type": ("CALL", "EMAIL", "TODO")[int(rng.random() * 3)],
                     "hs_task_status": "COMPLETED" if rng.random() < 0.7 else "NOT_STARTED",
-                    "hs_task_subject": ("フォロー電話", "資料送付", "提案書作成")[int(rng.random() * 3)],
+                    "hs_task_subject": ("フォロー電話", "資料送付", "提案書作成")[
+                        int(rng.random() * 3)
+                    ],
                 }
             engagement_id = self.ids[object_type].next()
             stamp = clock.hubspot(at)
-            properties.update({
-                "hs_timestamp": stamp, "hubspot_owner_id": owner.hubspot_owner_id,
-                "hs_createdate": stamp, "hs_lastmodifieddate": stamp, "hs_object_id": engagement_id,
-            })
-            self.records[object_type].append({
-                "id": engagement_id, "properties": properties, "createdAt": stamp,
-                "updatedAt": stamp, "archived": False,
-            })
-            self.associations.append(Association(object_type, engagement_id, "contacts", contact_id))
+            properties.update(
+                {
+                    "hs_timestamp": stamp,
+                    "hubspot_owner_id": owner.hubspot_owner_id,
+                    "hs_createdate": stamp,
+                    "hs_lastmodifieddate": stamp,
+                    "hs_object_id": engagement_id,
+                }
+            )
+            self.records[object_type].append(
+                {
+                    "id": engagement_id,
+                    "properties": properties,
+                    "createdAt": stamp,
+                    "updatedAt": stamp,
+                    "archived": False,
+                }
+            )
+            self.associations.append(
+                Association(object_type, engagement_id, "contacts", contact_id)
+            )
             if company_id is not None:
                 self.associations.append(
-                    Association(object_type, engagement_id, "companies", company_id))
+                    Association(object_type, engagement_id, "companies", company_id)
+                )
             if deal_id is not None:
                 self.associations.append(Association(object_type, engagement_id, "deals", deal_id))

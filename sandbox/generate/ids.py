@@ -24,9 +24,18 @@ POD = "5i"
 
 # Key prefixes of the Salesforce objects the sandbox serves.
 KEY_PREFIXES: dict[str, str] = {
-    "Account": "001", "Contact": "003", "Opportunity": "006", "User": "005",
-    "Lead": "00Q", "Task": "00T", "Event": "00U", "UserRole": "00E", "Profile": "00e",
-    "LeadHistory": "017", "OpportunityFieldHistory": "017", "OpportunityContactRole": "00K",
+    "Account": "001",
+    "Contact": "003",
+    "Opportunity": "006",
+    "User": "005",
+    "Lead": "00Q",
+    "Task": "00T",
+    "Event": "00U",
+    "UserRole": "00E",
+    "Profile": "00e",
+    "LeadHistory": "017",
+    "OpportunityFieldHistory": "017",
+    "OpportunityContactRole": "00K",
 }
 
 # History objects share key prefix 017, so each object gets its own slot within a block.
@@ -38,7 +47,7 @@ def case_suffix(id15: str) -> str:
     suffix = ""
     for start in (0, 5, 10):
         flags = 0
-        for position, char in enumerate(id15[start:start + 5]):
+        for position, char in enumerate(id15[start : start + 5]):
             if "A" <= char <= "Z":
                 flags |= 1 << position
         suffix += SUFFIX_ALPHABET[flags]
@@ -74,16 +83,28 @@ class SalesforceIds:
         first, rest = divmod(serial, _PAIR_SPACE * _PAIR_SPACE)
         middle, last = divmod(rest, _PAIR_SPACE)
         flags = _CHAR_FLAGS[first] | _PAIR_FLAGS[middle] << 1 | _PAIR_FLAGS[last] << 3
-        return (self._head + BASE62[first] + _PAIRS[middle] + _PAIRS[last]
-                + self._head_suffix + SUFFIX_ALPHABET[flags])
+        return (
+            self._head
+            + BASE62[first]
+            + _PAIRS[middle]
+            + _PAIRS[last]
+            + self._head_suffix
+            + SUFFIX_ALPHABET[flags]
+        )
 
 
 # First id of each HubSpot object type. Real portals number contacts from small integers and
 # deals and engagements from ten-digit integers; separate ranges also make mixed-up ids visible.
 HUBSPOT_BASES: dict[str, int] = {
-    "contacts": 1_000_000, "companies": 5_000_000_000, "deals": 9_000_000_000,
-    "calls": 20_000_000_000, "meetings": 30_000_000_000, "emails": 40_000_000_000,
-    "tasks": 50_000_000_000, "owners": 70_000_000, "users": 40_000_000,
+    "contacts": 1_000_000,
+    "companies": 5_000_000_000,
+    "deals": 9_000_000_000,
+    "calls": 20_000_000_000,
+    "meetings": 30_000_000_000,
+    "emails": 40_000_000_000,
+    "tasks": 50_000_000_000,
+    "owners": 70_000_000,
+    "users": 40_000_000,
     "merged": 900_000_000,
 }
 HUBSPOT_BLOCK = 10_000_000  # ids per object per chunk

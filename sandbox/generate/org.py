@@ -45,17 +45,29 @@ INTEGRATION_USERS: tuple[tuple[str, str, str], ...] = (
 )
 
 PROFILES: tuple[str, ...] = (
-    "システム管理者", "営業ユーザー", "インサイドセールス", "マーケティングユーザー", "API連携ユーザー",
+    "システム管理者",
+    "営業ユーザー",
+    "インサイドセールス",
+    "マーケティングユーザー",
+    "API連携ユーザー",
 )
 
 # HubSpot's fixed industry values for each generated industry.
 HUBSPOT_INDUSTRIES: dict[str, str] = {
-    "製造": "MACHINERY", "IT・通信": "INFORMATION_TECHNOLOGY_AND_SERVICES",
-    "金融": "FINANCIAL_SERVICES", "商社": "WHOLESALE", "建設・不動産": "CONSTRUCTION",
-    "物流": "LOGISTICS_AND_SUPPLY_CHAIN", "食品・飲料": "FOOD_BEVERAGES",
-    "サービス": "CONSUMER_SERVICES", "コンサルティング": "MANAGEMENT_CONSULTING",
-    "人材": "STAFFING_AND_RECRUITING", "小売": "RETAIL", "エネルギー": "UTILITIES",
-    "教育": "EDUCATION_MANAGEMENT", "広告・メディア": "MARKETING_AND_ADVERTISING",
+    "製造": "MACHINERY",
+    "IT・通信": "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    "金融": "FINANCIAL_SERVICES",
+    "商社": "WHOLESALE",
+    "建設・不動産": "CONSTRUCTION",
+    "物流": "LOGISTICS_AND_SUPPLY_CHAIN",
+    "食品・飲料": "FOOD_BEVERAGES",
+    "サービス": "CONSUMER_SERVICES",
+    "コンサルティング": "MANAGEMENT_CONSULTING",
+    "人材": "STAFFING_AND_RECRUITING",
+    "小売": "RETAIL",
+    "エネルギー": "UTILITIES",
+    "教育": "EDUCATION_MANAGEMENT",
+    "広告・メディア": "MARKETING_AND_ADVERTISING",
     "医療・製薬": "PHARMACEUTICALS",
 }
 
@@ -192,10 +204,17 @@ def build_org(rng: random.Random, clock: Clock, size: int, chunk_leads: int) -> 
     account_count = max(30, size // 25)
     new_per_chunk = max(20, chunk_leads // 8)
     org = Org(
-        clock=clock, people=people, by_kind=by_kind, accounts=[], by_segment={},
-        abm_accounts=[], company_count=account_count + chunk_count * new_per_chunk,
-        new_companies_per_chunk=new_per_chunk, salesforce=salesforce,
-        hubspot={"companies": []}, hubspot_owners=hubspot_owners,
+        clock=clock,
+        people=people,
+        by_kind=by_kind,
+        accounts=[],
+        by_segment={},
+        abm_accounts=[],
+        company_count=account_count + chunk_count * new_per_chunk,
+        new_companies_per_chunk=new_per_chunk,
+        salesforce=salesforce,
+        hubspot={"companies": []},
+        hubspot_owners=hubspot_owners,
     )
     _add_accounts(rng, org, account_count)
     return org
@@ -213,54 +232,92 @@ def _add_profiles(salesforce: dict[str, list[dict]], clock: Clock, at: int) -> d
     return profile_ids
 
 
-def _add_role(salesforce: dict[str, list[dict]], ids: SalesforceIds, clock: Clock,
-              name: str, developer_name: str, at: int) -> str:
+def _add_role(
+    salesforce: dict[str, list[dict]],
+    ids: SalesforceIds,
+    clock: Clock,
+    name: str,
+    developer_name: str,
+    at: int,
+) -> str:
     role_id = ids.next()
-    salesforce["UserRole"].append({
-        "Id": role_id, "Name": name, "DeveloperName": developer_name,
-        "SystemModstamp": clock.salesforce(at),
-    })
+    salesforce["UserRole"].append(
+        {
+            "Id": role_id,
+            "Name": name,
+            "DeveloperName": developer_name,
+            "SystemModstamp": clock.salesforce(at),
+        }
+    )
     return role_id
 
 
-def _add_people(rng: random.Random, clock: Clock, size: int,
-                salesforce: dict[str, list[dict]], profile_ids: dict[str, str]) -> list[Person]:
+def _add_people(
+    rng: random.Random,
+    clock: Clock,
+    size: int,
+    salesforce: dict[str, list[dict]],
+    profile_ids: dict[str, str],
+) -> list[Person]:
     role_ids = SalesforceIds("UserRole", 0)
     user_ids = SalesforceIds("User", 0)
     span = clock.end - clock.start
     people: list[Person] = []
     used_emails: set[str] = set()
 
-    def add_user(person: Person, role_id: str | None, profile: str, title: str,
-                 department: str | None) -> None:
+    def add_user(
+        person: Person, role_id: str | None, profile: str, title: str, department: str | None
+    ) -> None:
         people.append(person)
         last_change = person.left_at or person.hired_at
-        salesforce["User"].append({
-            "Id": person.user_id, "Username": person.email, "Name": _full_name(person),
-            "FirstName": person.given or None, "LastName": person.family,
-            "Email": person.email, "IsActive": person.left_at is None,
-            "UserRoleId": role_id, "ProfileId": profile_ids[profile],
-            "Department": department, "Title": title, "UserType": "Standard",
-            "CreatedDate": clock.salesforce(person.hired_at),
-            "LastModifiedDate": clock.salesforce(last_change),
-            "SystemModstamp": clock.salesforce(last_change),
-        })
+        salesforce["User"].append(
+            {
+                "Id": person.user_id,
+                "Username": person.email,
+                "Name": _full_name(person),
+                "FirstName": person.given or None,
+                "LastName": person.family,
+                "Email": person.email,
+                "IsActive": person.left_at is None,
+                "UserRoleId": role_id,
+                "ProfileId": profile_ids[profile],
+                "Department": department,
+                "Title": title,
+                "UserType": "Standard",
+                "CreatedDate": clock.salesforce(person.hired_at),
+                "LastModifiedDate": clock.salesforce(last_change),
+                "SystemModstamp": clock.salesforce(last_change),
+            }
+        )
 
-    admin_role = _add_role(salesforce, role_ids, clock, "経営企画部", "Corporate_Planning", clock.start)
-    admin = Person("admin", "経営企画部", user_ids.next(), "管理者", "システム",
-                   f"sfadmin@{OWN_DOMAIN}", clock.start, None)
+    admin_role = _add_role(
+        salesforce, role_ids, clock, "経営企画部", "Corporate_Planning", clock.start
+    )
+    admin = Person(
+        "admin",
+        "経営企画部",
+        user_ids.next(),
+        "管理者",
+        "システム",
+        f"sfadmin@{OWN_DOMAIN}",
+        clock.start,
+        None,
+    )
     add_user(admin, admin_role, "システム管理者", "システム管理者", "経営企画部")
     for last_name, kind, username in INTEGRATION_USERS:
-        person = Person(kind, "", user_ids.next(), last_name, "", f"{username}@{OWN_DOMAIN}",
-                        clock.start, None)
+        person = Person(
+            kind, "", user_ids.next(), last_name, "", f"{username}@{OWN_DOMAIN}", clock.start, None
+        )
         add_user(person, None, "API連携ユーザー", "Integration", None)
 
     staff = staff_size(size)
     for team, kind, profile, share, developer_stem in TEAMS:
-        manager_role = _add_role(salesforce, role_ids, clock, f"{team} 部長",
-                                 f"{developer_stem}_Manager", clock.start)
-        member_role = _add_role(salesforce, role_ids, clock, f"{team} メンバー",
-                                f"{developer_stem}_Member", clock.start)
+        manager_role = _add_role(
+            salesforce, role_ids, clock, f"{team} 部長", f"{developer_stem}_Manager", clock.start
+        )
+        member_role = _add_role(
+            salesforce, role_ids, clock, f"{team} メンバー", f"{developer_stem}_Member", clock.start
+        )
         headcount = max(2, round(staff * share))
         for member in range(headcount):
             family, family_roman = FAMILY_NAMES[int(rng.random() * len(FAMILY_NAMES))]
@@ -271,7 +328,7 @@ def _add_people(rng: random.Random, clock: Clock, size: int,
                 email = f"{given_roman}.{family_roman}{serial}@{OWN_DOMAIN}"
                 serial += 1
             used_emails.add(email)
-            # Most staff are there from the start; some join later and some leave, so the
+            # Most staff are there from the start. Some join later and some leave, so the
             # owner at a lead's creation can differ from its owner today.
             hired_at = clock.start + int(rng.random() * 20 * DAY)
             if member > 0 and rng.random() < 0.12:
@@ -314,14 +371,21 @@ def _hubspot_owners(clock: Clock, people: list[Person]) -> list[dict]:
         teams = []
         if person.team in team_ids:
             teams = [{"id": team_ids[person.team], "name": person.team, "primary": True}]
-        owners.append({
-            "id": person.hubspot_owner_id, "email": person.email, "type": "PERSON",
-            "firstName": person.given, "lastName": person.family,
-            "userId": None if person.left_at else person.hubspot_user_id,
-            "userIdIncludingInactive": person.hubspot_user_id,
-            "createdAt": clock.hubspot(person.hired_at), "updatedAt": clock.hubspot(changed),
-            "archived": person.left_at is not None, "teams": teams,
-        })
+        owners.append(
+            {
+                "id": person.hubspot_owner_id,
+                "email": person.email,
+                "type": "PERSON",
+                "firstName": person.given,
+                "lastName": person.family,
+                "userId": None if person.left_at else person.hubspot_user_id,
+                "userIdIncludingInactive": person.hubspot_user_id,
+                "createdAt": clock.hubspot(person.hired_at),
+                "updatedAt": clock.hubspot(changed),
+                "archived": person.left_at is not None,
+                "teams": teams,
+            }
+        )
     return owners
 
 
@@ -342,8 +406,7 @@ def _add_accounts(rng: random.Random, org: Org, account_count: int) -> None:
         owner = sales[int(rng.random() * len(sales))]
         created_at = clock.start + int(rng.random() * 45 * DAY)
         is_abm = segment in ("prospect", "customer") and rng.random() < ABM_SHARE / 0.75
-        account = Account(account_ids.next(), company(index), segment, created_at, owner,
-                          is_abm, 0)
+        account = Account(account_ids.next(), company(index), segment, created_at, owner, is_abm, 0)
         modified_at = created_at + int(rng.random() * (clock.end - created_at))
         if segment in ("customer", "former_customer", "lost_prospect"):
             closed_at = _add_early_deal(rng, org, account, opportunity_ids, history_ids, task_ids)
@@ -357,59 +420,81 @@ def _add_accounts(rng: random.Random, org: Org, account_count: int) -> None:
         # About two thirds of the accounts are also companies in the HubSpot portal.
         if index % 3 != 2:
             account.hubspot_company_id = company_ids.next()
-            org.hubspot["companies"].append(
-                _hubspot_company(clock, account, segment, modified_at))
+            org.hubspot["companies"].append(_hubspot_company(clock, account, segment, modified_at))
 
 
 def _account_record(clock: Clock, account: Account, account_type: str, modified_at: int) -> dict:
     place = PLACES[account.company.place]
     country = "日本"
     return {
-        "Id": account.id, "Name": account.company.name,
-        "Website": f"https://www.{account.company.domain}/", "Industry": account.company.industry,
-        "Type": account_type, "NumberOfEmployees": account.company.employees,
+        "Id": account.id,
+        "Name": account.company.name,
+        "Website": f"https://www.{account.company.domain}/",
+        "Industry": account.company.industry,
+        "Type": account_type,
+        "NumberOfEmployees": account.company.employees,
         "AnnualRevenue": account.company.employees * 25_000_000,
-        "BillingCity": place[1], "BillingState": place[0], "BillingCountry": country,
+        "BillingCity": place[1],
+        "BillingState": place[0],
+        "BillingCountry": country,
         "BillingAddress": {
-            "city": place[1], "country": country, "geocodeAccuracy": None, "latitude": None,
-            "longitude": None, "postalCode": f"{place[2]}-0001", "state": place[0],
+            "city": place[1],
+            "country": country,
+            "geocodeAccuracy": None,
+            "latitude": None,
+            "longitude": None,
+            "postalCode": f"{place[2]}-0001",
+            "state": place[0],
             "street": place[3],
         },
-        "OwnerId": account.owner.user_id, "CreatedById": account.owner.user_id,
+        "OwnerId": account.owner.user_id,
+        "CreatedById": account.owner.user_id,
         "CreatedDate": clock.salesforce(account.created_at),
         "LastModifiedDate": clock.salesforce(modified_at),
         "SystemModstamp": clock.salesforce(modified_at),
         # NOTE: left empty because chunks add activities after accounts are written, and a
         # streamed world cannot go back to update an account.
         "LastActivityDate": None,
-        "IsDeleted": False, "ABM_Target__c": account.is_abm_target,
+        "IsDeleted": False,
+        "ABM_Target__c": account.is_abm_target,
     }
 
 
 def _hubspot_company(clock: Clock, account: Account, segment: str, modified_at: int) -> dict:
     lifecycle = {"customer": "customer", "former_customer": "other", "partner": "other"}.get(
-        segment, "lead")
+        segment, "lead"
+    )
     created = clock.hubspot(account.created_at)
     modified = clock.hubspot(modified_at)
     return {
         "id": account.hubspot_company_id,
         "properties": {
-            "name": account.company.name, "domain": account.company.domain,
+            "name": account.company.name,
+            "domain": account.company.domain,
             "industry": HUBSPOT_INDUSTRIES[account.company.industry],
             "lifecyclestage": lifecycle,
             "numberofemployees": str(account.company.employees),
             "hs_is_target_account": "true" if account.is_abm_target else "false",
             "hubspot_owner_id": account.owner.hubspot_owner_id,
             "hs_created_by_user_id": str(account.owner.hubspot_user_id),
-            "createdate": created, "hs_lastmodifieddate": modified,
+            "createdate": created,
+            "hs_lastmodifieddate": modified,
             "hs_object_id": account.hubspot_company_id,
         },
-        "createdAt": created, "updatedAt": modified, "archived": False,
+        "createdAt": created,
+        "updatedAt": modified,
+        "archived": False,
     }
 
 
-def _add_early_deal(rng: random.Random, org: Org, account: Account, opportunity_ids: SalesforceIds,
-                    history_ids: SalesforceIds, task_ids: SalesforceIds) -> int:
+def _add_early_deal(
+    rng: random.Random,
+    org: Org,
+    account: Account,
+    opportunity_ids: SalesforceIds,
+    history_ids: SalesforceIds,
+    task_ids: SalesforceIds,
+) -> int:
     """Add the first months' opportunity of an account with history; return its close time."""
     clock = org.clock
     created_at = account.created_at + int(rng.random() * 30 * DAY)
@@ -419,31 +504,67 @@ def _add_early_deal(rng: random.Random, org: Org, account: Account, opportunity_
     opportunity_id = opportunity_ids.next()
     owner = account.owner.user_id
     amount = int(2_000_000 + rng.random() * 20_000_000) // 100_000 * 100_000
-    org.salesforce["Opportunity"].append({
-        "Id": opportunity_id, "Name": f"{account.company.name} 初回導入", "AccountId": account.id,
-        "ContactId": None, "Type": "New Business", "StageName": stage, "IsClosed": True,
-        "IsWon": won, "CloseDate": clock.tokyo_date(closed_at), "Amount": amount,
-        "CurrencyIsoCode": "JPY", "Probability": 100 if won else 0, "LeadSource": None,
-        "NextStep": None, "Loss_Reason__c": None if won else "タイミング",
-        "OwnerId": owner, "CreatedById": owner, "CreatedDate": clock.salesforce(created_at),
-        "LastModifiedDate": clock.salesforce(closed_at),
-        "SystemModstamp": clock.salesforce(closed_at), "IsDeleted": False,
-        "SGL_Origin__c": None, "SGL_Channel__c": None, "SGL_Rule__c": None,
-        "SGL_Decided_At__c": None,
-    })
-    org.salesforce["OpportunityFieldHistory"].append({
-        "Id": history_ids.next(), "OpportunityId": opportunity_id, "Field": "StageName",
-        "OldValue": "提案", "NewValue": stage, "CreatedById": owner,
-        "CreatedDate": clock.salesforce(closed_at), "IsDeleted": False,
-    })
+    org.salesforce["Opportunity"].append(
+        {
+            "Id": opportunity_id,
+            "Name": f"{account.company.name} 初回導入",
+            "AccountId": account.id,
+            "ContactId": None,
+            "Type": "New Business",
+            "StageName": stage,
+            "IsClosed": True,
+            "IsWon": won,
+            "CloseDate": clock.tokyo_date(closed_at),
+            "Amount": amount,
+            "CurrencyIsoCode": "JPY",
+            "Probability": 100 if won else 0,
+            "LeadSource": None,
+            "NextStep": None,
+            "Loss_Reason__c": None if won else "タイミング",
+            "OwnerId": owner,
+            "CreatedById": owner,
+            "CreatedDate": clock.salesforce(created_at),
+            "LastModifiedDate": clock.salesforce(closed_at),
+            "SystemModstamp": clock.salesforce(closed_at),
+            "IsDeleted": False,
+            "SGL_Origin__c": None,
+            "SGL_Channel__c": None,
+            "SGL_Rule__c": None,
+            "SGL_Decided_At__c": None,
+        }
+    )
+    org.salesforce["OpportunityFieldHistory"].append(
+        {
+            "Id": history_ids.next(),
+            "OpportunityId": opportunity_id,
+            "Field": "StageName",
+            "OldValue": "提案",
+            "NewValue": stage,
+            "CreatedById": owner,
+            "CreatedDate": clock.salesforce(closed_at),
+            "IsDeleted": False,
+        }
+    )
     visit_at = created_at + int(rng.random() * (closed_at - created_at))
-    org.salesforce["Task"].append({
-        "Id": task_ids.next(), "Subject": "電話: フォロー", "WhoId": None,
-        "WhatId": opportunity_id, "AccountId": account.id, "OwnerId": owner,
-        "CreatedById": owner, "ActivityDate": clock.tokyo_date(visit_at), "Status": "Completed",
-        "Type": "Call", "TaskSubtype": "Call", "CallType": "Outbound",
-        "CallDurationInSeconds": 300 + int(rng.random() * 900),
-        "CreatedDate": clock.salesforce(visit_at), "LastModifiedDate": clock.salesforce(visit_at),
-        "SystemModstamp": clock.salesforce(visit_at), "IsDeleted": False,
-    })
+    org.salesforce["Task"].append(
+        {
+            "Id": task_ids.next(),
+            "Subject": "電話: フォロー",
+            "WhoId": None,
+            "WhatId": opportunity_id,
+            "AccountId": account.id,
+            "OwnerId": owner,
+            "CreatedById": owner,
+            "ActivityDate": clock.tokyo_date(visit_at),
+            "Status": "Completed",
+            "Type": "Call",
+            "TaskSubtype": "Call",
+            "CallType": "Outbound",
+            "CallDurationInSeconds": 300 + int(rng.random() * 900),
+            "CreatedDate": clock.salesforce(visit_at),
+            "LastModifiedDate": clock.salesforce(visit_at),
+            "SystemModstamp": clock.salesforce(visit_at),
+            "IsDeleted": False,
+        }
+    )
     return closed_at

@@ -12,9 +12,35 @@ _FULL_WIDTH = str.maketrans(
     {chr(code): chr(code + 0xFEE0) for code in range(0x21, 0x7F)} | {" ": "\u3000"}
 )
 
+# Area code of each prefecture's main city in names.PLACES.
+AREA_CODES: dict[str, str] = {
+    "東京都": "03",
+    "神奈川県": "045",
+    "埼玉県": "048",
+    "千葉県": "043",
+    "宮城県": "022",
+    "北海道": "011",
+    "新潟県": "025",
+    "愛知県": "052",
+    "大阪府": "06",
+    "京都府": "075",
+    "兵庫県": "078",
+    "広島県": "082",
+    "福岡県": "092",
+    "静岡県": "054",
+}
+
 DEPARTMENTS: tuple[str, ...] = (
-    "営業部", "情報システム部", "経営企画部", "総務部", "人事部", "マーケティング部",
-    "購買部", "DX推進室", "事業開発部", "",
+    "営業部",
+    "情報システム部",
+    "経営企画部",
+    "総務部",
+    "人事部",
+    "マーケティング部",
+    "購買部",
+    "DX推進室",
+    "事業開発部",
+    "",
 )
 
 
@@ -50,14 +76,20 @@ def new_prospect(rng: random.Random, company: Company) -> Prospect:
         email = f"{given_roman[0]}{family_roman}@{company.domain}"
     else:
         email = f"{family_roman}-{given_roman[0]}@{company.domain}"
-    return Prospect(family, given, email, phone_number(rng, company), 
-                    JOB_TITLES[int(rng.random() * len(JOB_TITLES))],
-                    DEPARTMENTS[int(rng.random() * len(DEPARTMENTS))], company)
+    return Prospect(
+        family,
+        given,
+        email,
+        phone_number(rng, company),
+        JOB_TITLES[int(rng.random() * len(JOB_TITLES))],
+        DEPARTMENTS[int(rng.random() * len(DEPARTMENTS))],
+        company,
+    )
 
 
 def phone_number(rng: random.Random, company: Company) -> str:
     """Return a Japanese phone number in one of the formats people type."""
-    area = ("03", "06", "052", "045", "092", "011", "022")[company.place % 7]
+    area = AREA_CODES[PLACES[company.place][0]]
     digits = int(rng.random() * 100_000_000)
     local = f"{digits // 10000 % 10000:04d}-{digits % 10000:04d}"
     style = rng.random()

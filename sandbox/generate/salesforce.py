@@ -1,9 +1,10 @@
 """Salesforce records of one chunk of leads, with everything that follows from each lead.
 
-A lead's story: it comes in through a channel (LeadSource, creator), gets worked (Status
-changes and perhaps a new owner, recorded in LeadHistory), and may be converted into a
-Contact, an Account and an Opportunity whose stages move on (OpportunityFieldHistory) until
-it is won, lost or still open at ``as_of``. Activities (Tasks, Events) happen along the way.
+A lead comes in through a channel (LeadSource and creator). Reps work it, so its Status and
+sometimes its owner change, and LeadHistory records each change. Some leads are converted
+into a Contact, an Account and an Opportunity. The opportunity's stages move on, recorded in
+OpportunityFieldHistory, until it is won, lost or still open at ``as_of``. Activities (Tasks,
+Events) happen along the way.
 The chunk also adds contacts that business-card tools created without a lead, and
 opportunities that reps opened on existing customers without one.
 """
@@ -43,8 +44,8 @@ DUPLICATE_LEAD_SHARE = 0.01
 LATE_MODSTAMP_SHARE = 0.08  # SystemModstamp moved later by a system job
 
 
-class ConvertedLead(NamedTuple):
-    """What the HubSpot side needs to mirror a Salesforce person."""
+class LeadPerson(NamedTuple):
+    """A Salesforce lead's person, channel and creation time, for HubSpot to mirror."""
 
     prospect: Prospect
     created_at: int
@@ -73,14 +74,36 @@ class SalesforceChunk:
         self.first = first
         self.count = count
         block = chunk + 1  # block 0 belongs to the org's own records
-        self.ids = {name: SalesforceIds(name, block) for name in (
-            "Lead", "Contact", "Account", "Opportunity", "OpportunityContactRole", "Task",
-            "Event", "LeadHistory", "OpportunityFieldHistory")}
-        self.records: dict[str, list[dict]] = {name: [] for name in (
-            "Account", "Lead", "LeadHistory", "Contact", "Opportunity",
-            "OpportunityContactRole", "OpportunityFieldHistory", "Task", "Event")}
+        self.ids = {
+            name: SalesforceIds(name, block)
+            for name in (
+                "Lead",
+                "Contact",
+                "Account",
+                "Opportunity",
+                "OpportunityContactRole",
+                "Task",
+                "Event",
+                "LeadHistory",
+                "OpportunityFieldHistory",
+            )
+        }
+        self.records: dict[str, list[dict]] = {
+            name: []
+            for name in (
+                "Account",
+                "Lead",
+                "LeadHistory",
+                "Contact",
+                "Opportunity",
+                "OpportunityContactRole",
+                "OpportunityFieldHistory",
+                "Task",
+                "Event",
+            )
+        }
         self.new_accounts: dict[int, str] = {}  # company index -> Account Id created here
-        self.people: list[ConvertedLead] = []
+        self.people: list[LeadPerson] = []
         self.admin = org.by_kind["admin"][0]
         new_first = len(org.accounts) + chunk * org.new_companies_per_chunk
         self.new_company_range = (new_first, org.new_companies_per_chunk)
@@ -107,7 +130,9 @@ class SalesforceChunk:
         prospect = new_prospect(rng, target)
 
         creator = self.creator(channel, created_at)
-        owner = creator if creator.kind in SALES_KINDS else self.assignee(channel, target, created_at)
+        owner = (
+            creator if creator.kind in SALES_KINDS else self.assignee(channel, target, created_at)
+        )
         lead_id = self.ids["Lead"].next()
         history: list[tuple[int, str, object, object, str]] = []  # time, field, old, new, by
         if rng.random() < 0.5:
@@ -164,13 +189,29 @@ class SalesforceChunk:
             history.append((converted_at, "leadConverted", None, None, owner.user_id))
             status, modified_at = new_status, max(modified_at, converted_at)
             conversion, activity_end = self.convert(
-                prospect, account, target, owner, channel, lead_source, detail,
-                created_at, converted_at)
+                prospect,
+                account,
+                target,
+                owner,
+                channel,
+                lead_source,
+                detail,
+                created_at,
+                converted_at,
+            )
 
-        who = conversion[1] or lead_id
-        what = conversion[2] or conversion[0]
-        self.add_activities(owner, created_at, activity_end, who, what, conversion[0],
-                            2.2 if channel.creator in SALES_KINDS else 1.2)
+        # Conversion moves a lead's activities to its contact, opportunity and account.
+        who_id = conversion[1] or lead_id
+        what_id = conversion[2] or conversion[0]
+        self.add_activities(
+            owner,
+            created_at,
+            activity_end,
+            who_id,
+            what_id,
+            conversion[0],
+            2.2 if channel.creator in SALES_KINDS else 1.2,
+        )
 
         is_deleted = rng.random() < DELETED_LEAD_SHARE
         if is_deleted:
@@ -178,20 +219,37 @@ class SalesforceChunk:
         elif rng.random() < 0.3:
             modified_at = modified_at + int(rng.random() * (clock.end - modified_at))
         self.add_history(lead_id, history)
-        self.records["Lead"].append(self.lead_record(
-            lead_id, prospect, channel, lead_source, detail, status, owner, creator,
-            created_at, modified_at, is_deleted, converted_at, conversion))
-        self.people.append(ConvertedLead(prospect, created_at, channel))
+        self.records["Lead"].append(
+            self.lead_record(
+                lead_id,
+                prospect,
+                channel,
+                lead_source,
+                detail,
+                status,
+                owner,
+                creator,
+                created_at,
+                modified_at,
+                is_deleted=is_deleted,
+                converted_at=converted_at,
+                conversion=conversion,
+            )
+        )
+        self.people.append(LeadPerson(prospect, created_at, channel))
 
         if rng.random() < DUPLICATE_LEAD_SHARE:
             self.add_duplicate_lead(prospect, channel, creator, owner, created_at)
 
-    def pick_account(self, channel: catalog.LeadChannel,
-                     created_at: int) -> tuple[Account | None, int]:
+    def pick_account(
+        self, channel: catalog.LeadChannel, created_at: int
+    ) -> tuple[Account | None, int]:
         """Choose the existing account a lead belongs to, or None for a new company."""
         rng, org = self.rng, self.org
         if channel.family == "dormant":
-            pool = org.by_segment.get("former_customer", []) + org.by_segment.get("lost_prospect", [])
+            pool = org.by_segment.get("former_customer", []) + org.by_segment.get(
+                "lost_prospect", []
+            )
             if pool:
                 account = pool[int(rng.random() * len(pool))]
                 earliest = account.quiet_since + DORMANT_QUIET_DAYS * DAY
@@ -227,8 +285,9 @@ class SalesforceChunk:
                 return person
         return person
 
-    def owner_changes(self, owner: Person, created_at: int,
-                      converted_at: int | None) -> tuple[Person, list[tuple[int, Person, Person]]]:
+    def owner_changes(
+        self, owner: Person, created_at: int, converted_at: int | None
+    ) -> tuple[Person, list[tuple[int, Person, Person]]]:
         """Hand a lead over when its owner leaves or inside sales passes it to a field rep."""
         rng, clock = self.rng, self.clock
         changes = []
@@ -257,19 +316,41 @@ class SalesforceChunk:
             text = text.format(company=account.company.name, person=prospect.family)
         return text or None
 
-    def add_history(self, lead_id: str, history: list[tuple[int, str, object, object, str]]) -> None:
+    def add_history(
+        self, lead_id: str, history: list[tuple[int, str, object, object, str]]
+    ) -> None:
         ids, clock, rows = self.ids["LeadHistory"], self.clock, self.records["LeadHistory"]
         for at, field_name, old, new, by in sorted(history, key=lambda row: row[0]):
-            rows.append({
-                "Id": ids.next(), "LeadId": lead_id, "Field": field_name, "OldValue": old,
-                "NewValue": new, "CreatedById": by, "CreatedDate": clock.salesforce(at),
-                "IsDeleted": False,
-            })
+            rows.append(
+                {
+                    "Id": ids.next(),
+                    "LeadId": lead_id,
+                    "Field": field_name,
+                    "OldValue": old,
+                    "NewValue": new,
+                    "CreatedById": by,
+                    "CreatedDate": clock.salesforce(at),
+                    "IsDeleted": False,
+                }
+            )
 
-    def lead_record(self, lead_id: str, prospect: Prospect, channel: catalog.LeadChannel,
-                    lead_source: str, detail: str | None, status: str, owner: Person,
-                    creator: Person, created_at: int, modified_at: int, is_deleted: bool,
-                    converted_at: int | None, conversion: tuple) -> dict:
+    def lead_record(
+        self,
+        lead_id: str,
+        prospect: Prospect,
+        channel: catalog.LeadChannel,
+        lead_source: str,
+        detail: str | None,
+        status: str,
+        owner: Person,
+        creator: Person,
+        created_at: int,
+        modified_at: int,
+        *,
+        is_deleted: bool,
+        converted_at: int | None,
+        conversion: tuple,
+    ) -> dict:
         clock, rng = self.clock, self.rng
         state, city, postal_code, street = address(prospect.company)
         account_id, contact_id, opportunity_id, _account = conversion
@@ -281,32 +362,58 @@ class SalesforceChunk:
         if rng.random() < LATE_MODSTAMP_SHARE:
             modstamp = modified_at + int(rng.random() * (clock.end - modified_at))
         return {
-            "Id": lead_id, "FirstName": prospect.given, "LastName": prospect.family,
+            "Id": lead_id,
+            "FirstName": prospect.given,
+            "LastName": prospect.family,
             "Name": f"{prospect.family} {prospect.given}",
-            "Company": company_as_typed(rng, prospect.company), "Email": prospect.email,
-            "Phone": prospect.phone, "Title": prospect.title,
+            "Company": company_as_typed(rng, prospect.company),
+            "Email": prospect.email,
+            "Phone": prospect.phone,
+            "Title": prospect.title,
             "Industry": prospect.company.industry if rng.random() < 0.7 else None,
-            "LeadSource": lead_source or None, "Lead_Source_Detail__c": detail,
-            "Status": status, "City": city, "State": state, "Country": "日本",
-            "PostalCode": postal_code, "Street": street,
+            "LeadSource": lead_source or None,
+            "Lead_Source_Detail__c": detail,
+            "Status": status,
+            "City": city,
+            "State": state,
+            "Country": "日本",
+            "PostalCode": postal_code,
+            "Street": street,
             "Address": {
-                "city": city, "country": "日本", "geocodeAccuracy": None, "latitude": None,
-                "longitude": None, "postalCode": postal_code, "state": state, "street": street,
+                "city": city,
+                "country": "日本",
+                "geocodeAccuracy": None,
+                "latitude": None,
+                "longitude": None,
+                "postalCode": postal_code,
+                "state": state,
+                "street": street,
             },
-            "OwnerId": owner.user_id, "CreatedById": creator.user_id,
+            "OwnerId": owner.user_id,
+            "CreatedById": creator.user_id,
             "CreatedDate": clock.salesforce(created_at),
             "LastModifiedDate": clock.salesforce(modified_at),
-            "SystemModstamp": clock.salesforce(modstamp), "IsDeleted": is_deleted,
+            "SystemModstamp": clock.salesforce(modstamp),
+            "IsDeleted": is_deleted,
             "IsConverted": converted_at is not None,
             "ConvertedDate": clock.tokyo_date(converted_at) if converted_at else None,
-            "ConvertedAccountId": account_id, "ConvertedContactId": contact_id,
+            "ConvertedAccountId": account_id,
+            "ConvertedContactId": contact_id,
             "ConvertedOpportunityId": opportunity_id,
-            "SGL_Origin__c": origin, "SGL_Channel__c": channel_tag, "SGL_Rule__c": None,
+            "SGL_Origin__c": origin,
+            "SGL_Channel__c": channel_tag,
+            "SGL_Rule__c": None,
             "SGL_Decided_At__c": None,
         }
 
-    def add_duplicate_lead(self, prospect: Prospect, channel: catalog.LeadChannel,
-                           creator: Person, owner: Person, first_created_at: int) -> None:
+    def add_duplicate_lead(
+        self,
+        prospect: Prospect,
+        channel: catalog.LeadChannel,
+        creator: Person,
+        owner: Person,
+        first_created_at: int,
+    ) -> None:
         """Add the same person again, later, as a second open lead with a re-typed email."""
         rng, clock = self.rng, self.clock
         created_at = first_created_at + int(rng.random() * (clock.end - first_created_at))
@@ -317,17 +424,37 @@ class SalesforceChunk:
             owner = self.org.pick(rng, owner.kind, created_at)
         if not creator.active_at(created_at) and creator.kind in SALES_KINDS:
             creator = owner
-        record = self.lead_record(lead_id, twin, channel, channel.lead_source,
-                                  None, catalog.STATUS_NEW[0], owner, creator, created_at,
-                                  created_at, False, None, (None, None, None, None))
+        record = self.lead_record(
+            lead_id,
+            twin,
+            channel,
+            channel.lead_source,
+            None,
+            catalog.STATUS_NEW[0],
+            owner,
+            creator,
+            created_at,
+            created_at,
+            is_deleted=False,
+            converted_at=None,
+            conversion=(None, None, None, None),
+        )
         self.records["Lead"].append(record)
 
     # -- conversion -----------------------------------------------------------------------
 
-    def convert(self, prospect: Prospect, account: Account | None, target: Company,
-                owner: Person, channel: catalog.LeadChannel, lead_source: str,
-                detail: str | None, lead_created_at: int,
-                converted_at: int) -> tuple[tuple, int]:
+    def convert(
+        self,
+        prospect: Prospect,
+        account: Account | None,
+        target: Company,
+        owner: Person,
+        channel: catalog.LeadChannel,
+        lead_source: str,
+        detail: str | None,
+        lead_created_at: int,
+        converted_at: int,
+    ) -> tuple[tuple, int]:
         """Create the contact, account and opportunity of a converted lead.
 
         Returns (AccountId, ContactId, OpportunityId, Account) and the time activities stop.
@@ -339,8 +466,9 @@ class SalesforceChunk:
             account_id = self.new_accounts.get(target.index)
             if account_id is None:
                 account_id = self.add_account(target, owner, converted_at)
-        contact_id = self.add_contact(prospect, account_id, owner, owner, lead_source, detail,
-                                      converted_at)
+        contact_id = self.add_contact(
+            prospect, account_id, owner, owner, lead_source, detail, converted_at
+        )
         draw = rng.random()
         opportunity_id = None
         activity_end = min(self.clock.end, converted_at + 45 * DAY)
@@ -349,12 +477,19 @@ class SalesforceChunk:
             # so the opportunity is older than the lead.
             opened_at = max(self.clock.start, lead_created_at - int((5 + rng.random() * 60) * DAY))
             opportunity_id, activity_end = self.add_opportunity(
-                account_id, account, target.name, contact_id, owner, lead_source, channel,
-                opened_at)
+                account_id, account, target.name, contact_id, owner, lead_source, channel, opened_at
+            )
         elif draw < 1 - NO_OPPORTUNITY_SHARE:
             opportunity_id, activity_end = self.add_opportunity(
-                account_id, account, target.name, contact_id, owner, lead_source, channel,
-                converted_at)
+                account_id,
+                account,
+                target.name,
+                contact_id,
+                owner,
+                lead_source,
+                channel,
+                converted_at,
+            )
         return (account_id, contact_id, opportunity_id, account), activity_end
 
     def add_account(self, target: Company, owner: Person, at: int) -> str:
@@ -362,51 +497,103 @@ class SalesforceChunk:
         account_id = self.ids["Account"].next()
         self.new_accounts[target.index] = account_id
         state, city, postal_code, street = address(target)
-        self.records["Account"].append({
-            "Id": account_id, "Name": target.name, "Website": f"https://{target.domain}",
-            "Industry": target.industry, "Type": "見込み客",
-            "NumberOfEmployees": target.employees,
-            "AnnualRevenue": None, "BillingCity": city, "BillingState": state,
-            "BillingCountry": "日本",
-            "BillingAddress": {
-                "city": city, "country": "日本", "geocodeAccuracy": None, "latitude": None,
-                "longitude": None, "postalCode": postal_code, "state": state, "street": street,
-            },
-            "OwnerId": owner.user_id, "CreatedById": owner.user_id,
-            "CreatedDate": clock.salesforce(at), "LastModifiedDate": clock.salesforce(at),
-            "SystemModstamp": clock.salesforce(at), "LastActivityDate": None,
-            "IsDeleted": False, "ABM_Target__c": False,
-        })
+        self.records["Account"].append(
+            {
+                "Id": account_id,
+                "Name": target.name,
+                "Website": f"https://{target.domain}",
+                "Industry": target.industry,
+                "Type": "見込み客",
+                "NumberOfEmployees": target.employees,
+                "AnnualRevenue": None,
+                "BillingCity": city,
+                "BillingState": state,
+                "BillingCountry": "日本",
+                "BillingAddress": {
+                    "city": city,
+                    "country": "日本",
+                    "geocodeAccuracy": None,
+                    "latitude": None,
+                    "longitude": None,
+                    "postalCode": postal_code,
+                    "state": state,
+                    "street": street,
+                },
+                "OwnerId": owner.user_id,
+                "CreatedById": owner.user_id,
+                "CreatedDate": clock.salesforce(at),
+                "LastModifiedDate": clock.salesforce(at),
+                "SystemModstamp": clock.salesforce(at),
+                "LastActivityDate": None,
+                "IsDeleted": False,
+                "ABM_Target__c": False,
+            }
+        )
         return account_id
 
-    def add_contact(self, prospect: Prospect, account_id: str, owner: Person, creator: Person,
-                    lead_source: str | None, detail: str | None, at: int) -> str:
+    def add_contact(
+        self,
+        prospect: Prospect,
+        account_id: str,
+        owner: Person,
+        creator: Person,
+        lead_source: str | None,
+        detail: str | None,
+        at: int,
+    ) -> str:
         clock, rng = self.clock, self.rng
         contact_id = self.ids["Contact"].next()
         state, city, postal_code, street = address(prospect.company)
         modified_at = at + int(rng.random() * (clock.end - at) * 0.5)
-        self.records["Contact"].append({
-            "Id": contact_id, "AccountId": account_id, "FirstName": prospect.given,
-            "LastName": prospect.family, "Name": f"{prospect.family} {prospect.given}",
-            "Email": prospect.email, "Phone": prospect.phone, "Title": prospect.title,
-            "Department": prospect.department or None, "LeadSource": lead_source or None,
-            "Lead_Source_Detail__c": detail, "MailingCity": city,
-            "MailingAddress": {
-                "city": city, "country": "日本", "geocodeAccuracy": None, "latitude": None,
-                "longitude": None, "postalCode": postal_code, "state": state, "street": street,
-            },
-            "OwnerId": owner.user_id, "CreatedById": creator.user_id,
-            "CreatedDate": clock.salesforce(at), "LastModifiedDate": clock.salesforce(modified_at),
-            "SystemModstamp": clock.salesforce(modified_at), "IsDeleted": False,
-            "SGL_Origin__c": None, "SGL_Channel__c": None, "SGL_Rule__c": None,
-            "SGL_Decided_At__c": None,
-        })
+        self.records["Contact"].append(
+            {
+                "Id": contact_id,
+                "AccountId": account_id,
+                "FirstName": prospect.given,
+                "LastName": prospect.family,
+                "Name": f"{prospect.family} {prospect.given}",
+                "Email": prospect.email,
+                "Phone": prospect.phone,
+                "Title": prospect.title,
+                "Department": prospect.department or None,
+                "LeadSource": lead_source or None,
+                "Lead_Source_Detail__c": detail,
+                "MailingCity": city,
+                "MailingAddress": {
+                    "city": city,
+                    "country": "日本",
+                    "geocodeAccuracy": None,
+                    "latitude": None,
+                    "longitude": None,
+                    "postalCode": postal_code,
+                    "state": state,
+                    "street": street,
+                },
+                "OwnerId": owner.user_id,
+                "CreatedById": creator.user_id,
+                "CreatedDate": clock.salesforce(at),
+                "LastModifiedDate": clock.salesforce(modified_at),
+                "SystemModstamp": clock.salesforce(modified_at),
+                "IsDeleted": False,
+                "SGL_Origin__c": None,
+                "SGL_Channel__c": None,
+                "SGL_Rule__c": None,
+                "SGL_Decided_At__c": None,
+            }
+        )
         return contact_id
 
-    def add_opportunity(self, account_id: str, account: Account | None, company_name: str,
-                        contact_id: str | None,
-                        owner: Person, lead_source: str | None,
-                        channel: catalog.LeadChannel | None, created_at: int) -> tuple[str, int]:
+    def add_opportunity(
+        self,
+        account_id: str,
+        account: Account | None,
+        company_name: str,
+        contact_id: str | None,
+        owner: Person,
+        lead_source: str | None,
+        channel: catalog.LeadChannel | None,
+        created_at: int,
+    ) -> tuple[str, int]:
         """Add an opportunity with its stage history; return its Id and when work on it ended."""
         rng, clock = self.rng, self.clock
         opportunity_id = self.ids["Opportunity"].next()
@@ -415,8 +602,11 @@ class SalesforceChunk:
 
         win_rate = 0.42 if channel and channel.family in ("referral", "dormant") else 0.28
         outcome = rng.random()
-        target = catalog.WON_STAGE if outcome < win_rate else (
-            catalog.LOST_STAGE if outcome < win_rate + 0.45 else None)
+        target = (
+            catalog.WON_STAGE
+            if outcome < win_rate
+            else (catalog.LOST_STAGE if outcome < win_rate + 0.45 else None)
+        )
         steps = 1 + int(rng.random() * len(catalog.OPEN_STAGES))
         path = list(catalog.OPEN_STAGES[:steps])
         if target is not None:
@@ -428,18 +618,27 @@ class SalesforceChunk:
             step_at = at + int(rng.expovariate(1 / (12 * DAY))) + HOUR
             if step_at > clock.end:
                 break
-            history.append({
-                "Id": history_ids.next(), "OpportunityId": opportunity_id, "Field": "StageName",
-                "OldValue": stage.name, "NewValue": next_stage.name, "CreatedById": owner.user_id,
-                "CreatedDate": clock.salesforce(step_at), "IsDeleted": False,
-            })
+            history.append(
+                {
+                    "Id": history_ids.next(),
+                    "OpportunityId": opportunity_id,
+                    "Field": "StageName",
+                    "OldValue": stage.name,
+                    "NewValue": next_stage.name,
+                    "CreatedById": owner.user_id,
+                    "CreatedDate": clock.salesforce(step_at),
+                    "IsDeleted": False,
+                }
+            )
             stage, at = next_stage, step_at
 
         if stage.is_closed:
             close_date = clock.tokyo_date(at)
         else:
             close_date = clock.tokyo_date(at + int((20 + rng.random() * 90) * DAY))
-        modified_at = at + (int(rng.random() * (clock.end - at) * 0.3) if not stage.is_closed else 0)
+        modified_at = at + (
+            int(rng.random() * (clock.end - at) * 0.3) if not stage.is_closed else 0
+        )
         existing = account is not None and account.segment in ("customer", "former_customer")
         kind = "Existing Business" if existing else "New Business"
         if rng.random() < 0.02:
@@ -448,31 +647,51 @@ class SalesforceChunk:
         loss_reason = None
         if stage is catalog.LOST_STAGE:
             loss_reason = catalog.LOSS_REASONS[_draw(rng, _LOSS_CUMULATIVE)][0] or None
-        self.records["Opportunity"].append({
-            "Id": opportunity_id, "Name": f"{company_name} {('導入', '追加導入', '更新')[int(rng.random() * 3)]}",
-            "AccountId": account_id, "ContactId": contact_id, "Type": kind,
-            "StageName": stage.name, "IsClosed": stage.is_closed, "IsWon": stage.is_won,
-            "CloseDate": close_date, "Amount": int(amount) // 100_000 * 100_000,
-            "CurrencyIsoCode": "JPY", "Probability": stage.probability,
-            "LeadSource": lead_source or None,
-            "NextStep": None if stage.is_closed else (
-                catalog.NEXT_STEPS[int(rng.random() * len(catalog.NEXT_STEPS))] or None),
-            "Loss_Reason__c": loss_reason, "OwnerId": owner.user_id,
-            "CreatedById": owner.user_id, "CreatedDate": clock.salesforce(created_at),
-            "LastModifiedDate": clock.salesforce(modified_at),
-            "SystemModstamp": clock.salesforce(modified_at),
-            "IsDeleted": rng.random() < 0.002,
-            "SGL_Origin__c": None, "SGL_Channel__c": None, "SGL_Rule__c": None,
-            "SGL_Decided_At__c": None,
-        })
+        self.records["Opportunity"].append(
+            {
+                "Id": opportunity_id,
+                "Name": f"{company_name} {('導入', '追加導入', '更新')[int(rng.random() * 3)]}",
+                "AccountId": account_id,
+                "ContactId": contact_id,
+                "Type": kind,
+                "StageName": stage.name,
+                "IsClosed": stage.is_closed,
+                "IsWon": stage.is_won,
+                "CloseDate": close_date,
+                "Amount": int(amount) // 100_000 * 100_000,
+                "CurrencyIsoCode": "JPY",
+                "Probability": stage.probability,
+                "LeadSource": lead_source or None,
+                "NextStep": None
+                if stage.is_closed
+                else (catalog.NEXT_STEPS[int(rng.random() * len(catalog.NEXT_STEPS))] or None),
+                "Loss_Reason__c": loss_reason,
+                "OwnerId": owner.user_id,
+                "CreatedById": owner.user_id,
+                "CreatedDate": clock.salesforce(created_at),
+                "LastModifiedDate": clock.salesforce(modified_at),
+                "SystemModstamp": clock.salesforce(modified_at),
+                "IsDeleted": rng.random() < 0.002,
+                "SGL_Origin__c": None,
+                "SGL_Channel__c": None,
+                "SGL_Rule__c": None,
+                "SGL_Decided_At__c": None,
+            }
+        )
         if contact_id is not None:
-            self.records["OpportunityContactRole"].append({
-                "Id": self.ids["OpportunityContactRole"].next(), "OpportunityId": opportunity_id,
-                "ContactId": contact_id, "Role": "Decision Maker" if rng.random() < 0.4 else "Evaluator",
-                "IsPrimary": True, "CreatedDate": clock.salesforce(created_at),
-                "LastModifiedDate": clock.salesforce(created_at),
-                "SystemModstamp": clock.salesforce(created_at), "IsDeleted": False,
-            })
+            self.records["OpportunityContactRole"].append(
+                {
+                    "Id": self.ids["OpportunityContactRole"].next(),
+                    "OpportunityId": opportunity_id,
+                    "ContactId": contact_id,
+                    "Role": "Decision Maker" if rng.random() < 0.4 else "Evaluator",
+                    "IsPrimary": True,
+                    "CreatedDate": clock.salesforce(created_at),
+                    "LastModifiedDate": clock.salesforce(created_at),
+                    "SystemModstamp": clock.salesforce(created_at),
+                    "IsDeleted": False,
+                }
+            )
         return opportunity_id, min(clock.end, at + 7 * DAY)
 
     # -- records without a lead -----------------------------------------------------------
@@ -482,25 +701,44 @@ class SalesforceChunk:
         rng, clock, org = self.rng, self.clock, self.org
         account = org.accounts[int(rng.random() * len(org.accounts))]
         created_at = max(account.created_at, clock.start) + int(
-            rng.random() * (clock.end - max(account.created_at, clock.start)))
+            rng.random() * (clock.end - max(account.created_at, clock.start))
+        )
         prospect = new_prospect(rng, account.company)
         owner = self.pick_in_team("sales", region_team(account.company), created_at)
         draw = rng.random()
         if draw < 0.6:
-            creator, lead_source, detail = org.pick(rng, "sansan", created_at), "Sansan", "Sansan名刺取り込み"
+            creator, lead_source, detail = (
+                org.pick(rng, "sansan", created_at),
+                "Sansan",
+                "Sansan名刺取り込み",
+            )
         elif draw < 0.75:
             creator, lead_source, detail = org.pick(rng, "eight", created_at), "Eight", None
         else:
-            creator, lead_source, detail = owner, ("名刺交換", "紹介", "")[int(rng.random() * 3)], None
-        contact_id = self.add_contact(prospect, account.id, owner, creator, lead_source, detail,
-                                      created_at)
+            creator, lead_source, detail = (
+                owner,
+                ("名刺交換", "紹介", "")[int(rng.random() * 3)],
+                None,
+            )
+        contact_id = self.add_contact(
+            prospect, account.id, owner, creator, lead_source, detail, created_at
+        )
         activity_end = clock.end
         if rng.random() < 0.15:
             opened_at = created_at + int(rng.random() * (clock.end - created_at) * 0.5)
             _opportunity_id, activity_end = self.add_opportunity(
-                account.id, account, account.company.name, contact_id, owner, lead_source,
-                None, opened_at)
-        self.add_activities(owner, created_at, activity_end, contact_id, account.id, account.id, 1.0)
+                account.id,
+                account,
+                account.company.name,
+                contact_id,
+                owner,
+                lead_source,
+                None,
+                opened_at,
+            )
+        self.add_activities(
+            owner, created_at, activity_end, contact_id, account.id, account.id, 1.0
+        )
 
     def add_upsell_opportunity(self) -> None:
         rng, clock = self.rng, self.clock
@@ -508,10 +746,14 @@ class SalesforceChunk:
         account = pool[int(rng.random() * len(pool))]
         since = max(account.quiet_since, account.created_at)
         created_at = since + int(rng.random() * (clock.end - since))
-        owner = account.owner if account.owner.active_at(created_at) else self.org.pick(
-            rng, "sales", created_at)
-        self.add_opportunity(account.id, account, account.company.name, None, owner, None,
-                             None, created_at)
+        owner = (
+            account.owner
+            if account.owner.active_at(created_at)
+            else self.org.pick(rng, "sales", created_at)
+        )
+        self.add_opportunity(
+            account.id, account, account.company.name, None, owner, None, None, created_at
+        )
 
     # -- activities -----------------------------------------------------------------------
 
@@ -525,8 +767,16 @@ class SalesforceChunk:
             self.add_task(kind_index, owner, at, None, account.id, account.id)
             at += int((3 + rng.random() * 10) * DAY)
 
-    def add_activities(self, owner: Person, start: int, end: int, who_id: str,
-                       what_id: str | None, account_id: str | None, mean_count: float) -> None:
+    def add_activities(
+        self,
+        owner: Person,
+        start: int,
+        end: int,
+        who_id: str,
+        what_id: str | None,
+        account_id: str | None,
+        mean_count: float,
+    ) -> None:
         rng = self.rng
         if end <= start:
             return
@@ -538,8 +788,15 @@ class SalesforceChunk:
             else:
                 self.add_event(owner, at, who_id, what_id, account_id)
 
-    def add_task(self, kind_index: int, owner: Person, at: int, who_id: str | None,
-                 what_id: str | None, account_id: str | None) -> None:
+    def add_task(
+        self,
+        kind_index: int,
+        owner: Person,
+        at: int,
+        who_id: str | None,
+        what_id: str | None,
+        account_id: str | None,
+    ) -> None:
         rng, clock = self.rng, self.clock
         _weight, task_type, subtype, call_type = catalog.TASK_KINDS[kind_index]
         subjects = catalog.TASK_SUBJECTS[task_type]
@@ -548,35 +805,62 @@ class SalesforceChunk:
             duration = 30 + int(rng.expovariate(1 / 360))
         modified_at = min(clock.end, at + int(rng.random() * 2 * DAY))
         is_deleted = rng.random() < DELETED_TASK_SHARE
-        self.records["Task"].append({
-            "Id": self.ids["Task"].next(), "Subject": subjects[int(rng.random() * len(subjects))],
-            "WhoId": who_id, "WhatId": what_id, "AccountId": account_id,
-            "OwnerId": owner.user_id, "CreatedById": owner.user_id,
-            "ActivityDate": clock.tokyo_date(at), "Status": "Completed",
-            "Type": task_type, "TaskSubtype": subtype, "CallType": call_type,
-            "CallDurationInSeconds": duration, "CreatedDate": clock.salesforce(at),
-            "LastModifiedDate": clock.salesforce(modified_at),
-            "SystemModstamp": clock.salesforce(modified_at), "IsDeleted": is_deleted,
-        })
+        self.records["Task"].append(
+            {
+                "Id": self.ids["Task"].next(),
+                "Subject": subjects[int(rng.random() * len(subjects))],
+                "WhoId": who_id,
+                "WhatId": what_id,
+                "AccountId": account_id,
+                "OwnerId": owner.user_id,
+                "CreatedById": owner.user_id,
+                "ActivityDate": clock.tokyo_date(at),
+                "Status": "Completed",
+                "Type": task_type,
+                "TaskSubtype": subtype,
+                "CallType": call_type,
+                "CallDurationInSeconds": duration,
+                "CreatedDate": clock.salesforce(at),
+                "LastModifiedDate": clock.salesforce(modified_at),
+                "SystemModstamp": clock.salesforce(modified_at),
+                "IsDeleted": is_deleted,
+            }
+        )
 
-    def add_event(self, owner: Person, at: int, who_id: str | None, what_id: str | None,
-                  account_id: str | None) -> None:
+    def add_event(
+        self,
+        owner: Person,
+        at: int,
+        who_id: str | None,
+        what_id: str | None,
+        account_id: str | None,
+    ) -> None:
         rng, clock = self.rng, self.clock
         _weight, event_type, subject, durations = catalog.EVENT_KINDS[_draw(rng, _EVENT_CUMULATIVE)]
         minutes = durations[int(rng.random() * len(durations))]
         start = at - at % 1800 + 1800  # meetings start on the half hour
         created_at = min(clock.end, max(clock.start, start - int(rng.random() * 7 * DAY)))
         modified_at = min(clock.end, max(created_at, start - int(rng.random() * DAY)))
-        self.records["Event"].append({
-            "Id": self.ids["Event"].next(), "Subject": subject, "WhoId": who_id,
-            "WhatId": what_id, "AccountId": account_id, "OwnerId": owner.user_id,
-            "CreatedById": owner.user_id, "Type": event_type,
-            "ActivityDateTime": clock.salesforce(start), "StartDateTime": clock.salesforce(start),
-            "EndDateTime": clock.salesforce(start + minutes * 60), "DurationInMinutes": minutes,
-            "CreatedDate": clock.salesforce(created_at),
-            "LastModifiedDate": clock.salesforce(modified_at),
-            "SystemModstamp": clock.salesforce(modified_at), "IsDeleted": False,
-        })
+        self.records["Event"].append(
+            {
+                "Id": self.ids["Event"].next(),
+                "Subject": subject,
+                "WhoId": who_id,
+                "WhatId": what_id,
+                "AccountId": account_id,
+                "OwnerId": owner.user_id,
+                "CreatedById": owner.user_id,
+                "Type": event_type,
+                "ActivityDateTime": clock.salesforce(start),
+                "StartDateTime": clock.salesforce(start),
+                "EndDateTime": clock.salesforce(start + minutes * 60),
+                "DurationInMinutes": minutes,
+                "CreatedDate": clock.salesforce(created_at),
+                "LastModifiedDate": clock.salesforce(modified_at),
+                "SystemModstamp": clock.salesforce(modified_at),
+                "IsDeleted": False,
+            }
+        )
 
 
 def _full(person: Person) -> str:

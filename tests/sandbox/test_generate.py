@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.generate import CHUNK_LEADS, generate_world, iter_world
 from sandbox.generate.ids import KEY_PREFIXES, case_suffix
+from sandbox.generate.org import company
 from sandbox.world import HUBSPOT_PROPERTIES, SALESFORCE_FIELDS, World
 
 AS_OF = datetime(2025, 3, 31, 15, 0, tzinfo=UTC)
@@ -19,8 +20,14 @@ WINDOW_START = datetime(2023, 3, 31, 15, 0, tzinfo=UTC)
 SALESFORCE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$")
 SALESFORCE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HUBSPOT_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-DATETIME_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp", "ActivityDateTime",
-                   "StartDateTime", "EndDateTime")
+DATETIME_FIELDS = (
+    "CreatedDate",
+    "LastModifiedDate",
+    "SystemModstamp",
+    "ActivityDateTime",
+    "StartDateTime",
+    "EndDateTime",
+)
 DATE_FIELDS = ("ConvertedDate", "CloseDate", "ActivityDate", "LastActivityDate")
 
 
@@ -148,6 +155,7 @@ def test_salesforce_references_resolve(world: World) -> None:
     opportunities = ids_of(world, "Opportunity")
     roles = ids_of(world, "UserRole")
     profiles = ids_of(world, "Profile")
+
     for user in world.salesforce["User"]:
         assert user["UserRoleId"] is None or user["UserRoleId"] in roles
         assert user["ProfileId"] in profiles
@@ -155,12 +163,17 @@ def test_salesforce_references_resolve(world: World) -> None:
         for row in world.salesforce[sobject]:
             assert row["OwnerId"] in users, (sobject, row["Id"])
             assert row["CreatedById"] in users, (sobject, row["Id"])
+
     for lead in world.salesforce["Lead"]:
-        for field, pool in (("ConvertedAccountId", accounts), ("ConvertedContactId", contacts),
-                            ("ConvertedOpportunityId", opportunities)):
+        for field, pool in (
+            ("ConvertedAccountId", accounts),
+            ("ConvertedContactId", contacts),
+            ("ConvertedOpportunityId", opportunities),
+        ):
             assert lead[field] is None or lead[field] in pool, (field, lead["Id"])
     for contact in world.salesforce["Contact"]:
         assert contact["AccountId"] in accounts
+
     for opportunity in world.salesforce["Opportunity"]:
         assert opportunity["AccountId"] in accounts
         assert opportunity["ContactId"] is None or opportunity["ContactId"] in contacts
@@ -172,6 +185,7 @@ def test_salesforce_references_resolve(world: World) -> None:
         assert row["CreatedById"] in users
     for row in world.salesforce["OpportunityFieldHistory"]:
         assert row["OpportunityId"] in opportunities
+
     for sobject in ("Task", "Event"):
         for row in world.salesforce[sobject]:
             assert row["WhoId"] is None or row["WhoId"] in leads | contacts
@@ -220,8 +234,11 @@ def test_hubspot_references_resolve(world: World) -> None:
 
 
 def test_every_deal_has_contact_and_engagements_link(world: World) -> None:
-    deal_contacts = Counter(a.from_id for a in world.hubspot_associations
-                            if a.from_type == "deals" and a.to_type == "contacts")
+    deal_contacts = Counter(
+        a.from_id
+        for a in world.hubspot_associations
+        if a.from_type == "deals" and a.to_type == "contacts"
+    )
     assert set(deal_contacts) == {deal["id"] for deal in world.hubspot["deals"]}
     assert max(deal_contacts.values()) >= 2  # deals link to contacts many-to-many
     linked = {a.from_id for a in world.hubspot_associations if a.to_type == "contacts"}
@@ -232,8 +249,18 @@ def test_every_deal_has_contact_and_engagements_link(world: World) -> None:
 
 def test_owners_listed_as_api_does(world: World) -> None:
     for owner in world.hubspot_owners:
-        assert set(owner) >= {"id", "email", "type", "firstName", "lastName", "userId",
-                              "createdAt", "updatedAt", "archived", "teams"}
+        assert set(owner) >= {
+            "id",
+            "email",
+            "type",
+            "firstName",
+            "lastName",
+            "userId",
+            "createdAt",
+            "updatedAt",
+            "archived",
+            "teams",
+        }
         assert owner["type"] == "PERSON"
         assert owner["archived"] or isinstance(owner["userId"], int)
     teams = {team["name"] for owner in world.hubspot_owners for team in owner["teams"]}
@@ -268,7 +295,9 @@ def test_hubspot_timestamp_formats_and_order(world: World) -> None:
             updated = parse_hubspot(row["updatedAt"])
             assert created <= updated <= AS_OF, (name, row["id"])
             for key, value in row["properties"].items():
-                if value and (key.endswith("date") or key.endswith("_date") or key == "hs_timestamp"):
+                if value and (
+                    key.endswith("date") or key.endswith("_date") or key == "hs_timestamp"
+                ):
                     assert HUBSPOT_DATETIME.match(value), (name, key, value)
 
 
@@ -303,7 +332,8 @@ def test_history_rows_follow_record_creation(world: World) -> None:
     leads = {lead["Id"]: lead for lead in world.salesforce["Lead"]}
     for row in world.salesforce["LeadHistory"]:
         assert parse_salesforce(row["CreatedDate"]) >= parse_salesforce(
-            leads[row["LeadId"]]["CreatedDate"])
+            leads[row["LeadId"]]["CreatedDate"]
+        )
         assert parse_salesforce(row["CreatedDate"]) <= AS_OF
 
 
@@ -332,11 +362,15 @@ def test_creators_include_integrations(world: World) -> None:
     creators = Counter(names[lead["CreatedById"]] for lead in world.salesforce["Lead"])
     assert creators["Sansan連携"] > 50
     assert creators["Marketo連携"] > 200
-    by_sansan = [lead for lead in world.salesforce["Lead"]
-                 if names[lead["CreatedById"]] == "Sansan連携"]
+    by_sansan = [
+        lead for lead in world.salesforce["Lead"] if names[lead["CreatedById"]] == "Sansan連携"
+    ]
     assert {lead["LeadSource"] for lead in by_sansan} <= {"Sansan", "sansan", "Ｓａｎｓａｎ"}
-    card_contacts = [contact for contact in world.salesforce["Contact"]
-                     if names[contact["CreatedById"]] in ("Sansan連携", "Eight連携")]
+    card_contacts = [
+        contact
+        for contact in world.salesforce["Contact"]
+        if names[contact["CreatedById"]] in ("Sansan連携", "Eight連携")
+    ]
     assert len(card_contacts) > 50
 
 
@@ -373,7 +407,9 @@ def test_opportunities_in_yen_with_outcomes(world: World) -> None:
     won = [row for row in opportunities if row["IsWon"]]
     lost = [row for row in opportunities if row["IsClosed"] and not row["IsWon"]]
     open_ = [row for row in opportunities if not row["IsClosed"]]
-    assert won and lost and open_
+    assert won
+    assert lost
+    assert open_
     reasons = Counter(row["Loss_Reason__c"] for row in lost)
     assert {"価格", "競合", "タイミング", "予算不足", "機能不足"} <= set(reasons)
     assert {row["Type"] for row in opportunities} >= {"New Business", "Existing Business"}
@@ -396,10 +432,16 @@ def test_stage_history_ends_at_current_stage(world: World) -> None:
 
 def test_owner_history_changes_owner(world: World) -> None:
     leads = {lead["Id"]: lead for lead in world.salesforce["Lead"]}
-    id_rows = [row for row in world.salesforce["LeadHistory"]
-               if row["Field"] == "Owner" and str(row["NewValue"]).startswith("005")]
-    name_rows = [row for row in world.salesforce["LeadHistory"]
-                 if row["Field"] == "Owner" and not str(row["NewValue"]).startswith("005")]
+    id_rows = [
+        row
+        for row in world.salesforce["LeadHistory"]
+        if row["Field"] == "Owner" and str(row["NewValue"]).startswith("005")
+    ]
+    name_rows = [
+        row
+        for row in world.salesforce["LeadHistory"]
+        if row["Field"] == "Owner" and not str(row["NewValue"]).startswith("005")
+    ]
     assert len(id_rows) > 50
     assert len(name_rows) == len(id_rows)  # Salesforce writes a name row and an id row
     last_owner: dict[str, tuple[str, str]] = {}
@@ -443,8 +485,11 @@ def test_dormant_leads_follow_quiet_history(world: World) -> None:
 def test_abm_accounts_touched_before_lead(world: World) -> None:
     targets = {row["Id"] for row in world.salesforce["Account"] if row["ABM_Target__c"]}
     assert targets
-    letters = [row for row in world.salesforce["Task"]
-               if row["Type"] == "手紙" and row["AccountId"] in targets and row["WhoId"] is None]
+    letters = [
+        row
+        for row in world.salesforce["Task"]
+        if row["Type"] == "手紙" and row["AccountId"] in targets and row["WhoId"] is None
+    ]
     assert letters
 
 
@@ -454,9 +499,16 @@ def test_abm_accounts_touched_before_lead(world: World) -> None:
 def test_dirty_sources_present(world: World) -> None:
     sources = Counter(lead["LeadSource"] for lead in world.salesforce["Lead"])
     assert sources[None] > 50
-    variants = [value for value in sources if value and (
-        value != value.strip() or unicodedata.normalize("NFKC", value) != value
-        or value in ("ご紹介", "sansan", "web", "Linkedin"))]
+    variants = [
+        value
+        for value in sources
+        if value
+        and (
+            value != value.strip()
+            or unicodedata.normalize("NFKC", value) != value
+            or value in ("ご紹介", "sansan", "web", "Linkedin")
+        )
+    ]
     assert len(variants) >= 3
 
 
@@ -468,15 +520,24 @@ def test_deleted_records_present(world: World) -> None:
 
 def test_opportunity_older_than_lead(world: World) -> None:
     opportunities = {row["Id"]: row for row in world.salesforce["Opportunity"]}
-    older = [lead for lead in world.salesforce["Lead"] if lead["ConvertedOpportunityId"]
-             and opportunities[lead["ConvertedOpportunityId"]]["CreatedDate"] < lead["CreatedDate"]]
+    older = [
+        lead
+        for lead in world.salesforce["Lead"]
+        if lead["ConvertedOpportunityId"]
+        and opportunities[lead["ConvertedOpportunityId"]]["CreatedDate"] < lead["CreatedDate"]
+    ]
     assert older
 
 
 def test_same_person_in_both_crms(world: World) -> None:
-    salesforce = {normalize_email(lead["Email"]): lead["Email"] for lead in world.salesforce["Lead"]}
-    matches = [row["properties"]["email"] for row in world.hubspot["contacts"]
-               if normalize_email(row["properties"]["email"]) in salesforce]
+    salesforce = {
+        normalize_email(lead["Email"]): lead["Email"] for lead in world.salesforce["Lead"]
+    }
+    matches = [
+        row["properties"]["email"]
+        for row in world.hubspot["contacts"]
+        if normalize_email(row["properties"]["email"]) in salesforce
+    ]
     assert len(matches) > 100
     differently_typed = [email for email in matches if email not in salesforce.values()]
     assert len(differently_typed) > 30
@@ -501,3 +562,8 @@ def test_company_names_and_phones_vary(world: World) -> None:
     phones = [lead["Phone"] for lead in world.salesforce["Lead"]]
     assert any(phone.startswith("+81") for phone in phones)
     assert any(unicodedata.normalize("NFKC", phone) != phone for phone in phones)
+
+
+def test_company_domains_unique() -> None:
+    domains = [company(index).domain for index in range(20_000)]
+    assert len(set(domains)) == len(domains)

@@ -148,8 +148,10 @@ def test_zoho_conversions_link(zoho: World) -> None:
         assert opportunity["ContactId"] == lead["ConvertedContactId"]
         assert lead["ConvertedDate"] == opportunity["CreatedDate"][:10]
     # Real dirt: some potentials were created before their lead.
-    assert any(opportunities[lead["ConvertedOpportunityId"]]["CreatedDate"] < lead["CreatedDate"]
-               for lead in with_opportunity)
+    assert any(
+        opportunities[lead["ConvertedOpportunityId"]]["CreatedDate"] < lead["CreatedDate"]
+        for lead in with_opportunity
+    )
 
 
 @needs_real_data
