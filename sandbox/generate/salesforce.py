@@ -32,6 +32,9 @@ from sandbox.generate.people import (
 HOUR = 3600
 DORMANT_QUIET_DAYS = 200  # a dormant revival comes at least this long after the last deal
 SALES_KINDS = ("sales", "inside_sales")
+# The org turns on Lead field history this many days into the window, so earlier changes
+# left no LeadHistory rows and the owner at creation of older leads is unknown.
+HISTORY_TRACKING_DAYS = 90
 
 # Shares of dirty records, per lead unless stated.
 DIRTY_SOURCE_SHARE = 0.03
@@ -135,8 +138,7 @@ class SalesforceChunk:
         )
         lead_id = self.ids["Lead"].next()
         history: list[tuple[int, str, object, object, str]] = []  # time, field, old, new, by
-        if rng.random() < 0.5:
-            history.append((created_at, "created", None, None, creator.user_id))
+        history.append((created_at, "created", None, None, creator.user_id))
         if channel.family == "abm" and account is not None:
             self.add_account_touches(account, owner, created_at)
 
@@ -320,7 +322,10 @@ class SalesforceChunk:
         self, lead_id: str, history: list[tuple[int, str, object, object, str]]
     ) -> None:
         ids, clock, rows = self.ids["LeadHistory"], self.clock, self.records["LeadHistory"]
+        tracked_from = clock.start + HISTORY_TRACKING_DAYS * DAY
         for at, field_name, old, new, by in sorted(history, key=lambda row: row[0]):
+            if at < tracked_from:
+                continue
             rows.append(
                 {
                     "Id": ids.next(),
@@ -440,6 +445,7 @@ class SalesforceChunk:
             conversion=(None, None, None, None),
         )
         self.records["Lead"].append(record)
+        self.add_history(lead_id, [(created_at, "created", None, None, creator.user_id)])
 
     # -- conversion -----------------------------------------------------------------------
 

@@ -567,3 +567,36 @@ def test_company_names_and_phones_vary(world: World) -> None:
 def test_company_domains_unique() -> None:
     domains = [company(index).domain for index in range(20_000)]
     assert len(set(domains)) == len(domains)
+
+
+def test_field_history_tracked_from_day_90(world: World) -> None:
+    tracked_from = WINDOW_START + timedelta(days=90)
+    history = world.salesforce["LeadHistory"]
+    assert min(parse_salesforce(row["CreatedDate"]) for row in history) >= tracked_from
+    created_rows = {row["LeadId"] for row in history if row["Field"] == "created"}
+    for lead in world.salesforce["Lead"]:
+        created = parse_salesforce(lead["CreatedDate"])
+        if created >= tracked_from:
+            assert lead["Id"] in created_rows, lead["Id"]
+        else:
+            assert lead["Id"] not in created_rows, lead["Id"]
+
+
+def test_owner_at_creation_differs_sometimes(world: World) -> None:
+    leads = {lead["Id"]: lead for lead in world.salesforce["Lead"]}
+    first_owner: dict[str, tuple[str, str]] = {}
+    for row in world.salesforce["LeadHistory"]:
+        if row["Field"] == "Owner" and str(row["OldValue"]).startswith("005"):
+            known = first_owner.get(row["LeadId"])
+            if known is None or row["CreatedDate"] < known[0]:
+                first_owner[row["LeadId"]] = (row["CreatedDate"], row["OldValue"])
+    changed = [lead_id for lead_id, (_when, owner) in first_owner.items()
+               if owner != leads[lead_id]["OwnerId"]]
+    assert len(changed) > 50
+
+
+def test_marketing_users_create_leads(world: World) -> None:
+    departments = {user["Id"]: user["Department"] for user in world.salesforce["User"]}
+    creators = Counter(departments[lead["CreatedById"]] for lead in world.salesforce["Lead"])
+    assert creators["マーケティング部"] > 20
+    assert creators["東日本営業部"] + creators["西日本営業部"] > 500
