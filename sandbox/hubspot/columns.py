@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 
 _NULL = -(2**63)  # marks a missing value in an integer column
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Canonical values end in Z, so arithmetic on their naive part is UTC arithmetic.
+_EPOCH_NAIVE = _EPOCH.replace(tzinfo=None)
 
 
 def format_ms(ms: int) -> str:
@@ -64,6 +66,13 @@ class TextColumn:
     def append(self, value: str | None) -> None:
         self._values.append(self._share(value))
 
+    def extend(self, values: list[str | None]) -> None:
+        if self._interned is None:
+            self._values.extend(values)
+            return
+        share = self._interned.setdefault
+        self._values.extend(None if value is None else share(value, value) for value in values)
+
     def get(self, row: int) -> str | None:
         return self._values[row]
 
@@ -89,6 +98,20 @@ class _IntegerBackedColumn:
     def append(self, value: str | None) -> None:
         self._numbers.append(_NULL)
         self.set(len(self._numbers) - 1, value)
+
+    def extend(self, values: list[str | None]) -> None:
+        start = len(self._numbers)
+        encode = self._encode
+        numbers = array("q")
+        for offset, value in enumerate(values):
+            number = None if value is None else encode(value)
+            if number is None:
+                numbers.append(_NULL)
+                if value is not None:
+                    self._overrides[start + offset] = value
+            else:
+                numbers.append(number)
+        self._numbers.extend(numbers)
 
     def set(self, row: int, value: str | None) -> None:
         self._overrides.pop(row, None)
@@ -119,7 +142,13 @@ class DatetimeColumn(_IntegerBackedColumn):
     """Datetimes as epoch milliseconds."""
 
     def _encode(self, value: str) -> int | None:
-        return parse_ms(value) if _is_canonical_datetime(value) else None
+        if not _is_canonical_datetime(value):
+            return None
+        try:
+            delta = datetime.fromisoformat(value[:19]) - _EPOCH_NAIVE
+        except ValueError:
+            return None
+        return (delta.days * 86_400 + delta.seconds) * 1000 + int(value[20:23])
 
     def _decode(self, number: int) -> str:
         return format_ms(number)

@@ -8,7 +8,7 @@ for incremental pulls (a last-modified range sorted by last-modified) read the t
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +131,13 @@ def _as_int(value: Any, name: str) -> int:
 def run_search(table: ObjectTable, registry: PropertyRegistry,
                request: SearchRequest) -> tuple[list[int], int]:
     """Return (matching live rows in result order, total matches)."""
+    cache_key = (request.filter_groups, request.sorts, request.query)
+    try:
+        cached = table.cached_search(cache_key)
+    except TypeError:  # a filter value that JSON gave as a list or object is not hashable
+        cache_key, cached = None, None
+    if cached is not None:
+        return cached
     object_type = table.object_type
     for group in request.filter_groups:
         for item in group:
@@ -145,6 +152,8 @@ def run_search(table: ObjectTable, registry: PropertyRegistry,
         rows = [row for row in rows if _matches_text(table, row, request.query)]
     if not ordered_by_index:
         rows = _sorted(table, registry, rows, request.sorts)
+    if cache_key is not None:
+        table.remember_search(cache_key, (rows, len(rows)))
     return rows, len(rows)
 
 
@@ -153,45 +162,63 @@ def _candidates(table: ObjectTable, registry: PropertyRegistry,
     """Return (already in result order, matching rows)."""
     modified = table.object_type.modified_property
     by_modified = (len(request.sorts) == 1 and request.sorts[0][0] == modified)
+    descending = by_modified and request.sorts[0][1]
     if not request.filter_groups:
         if by_modified:
-            rows = table.rows_by_modified(None, None, descending=request.sorts[0][1])
+            rows = table.rows_by_modified(None, None, descending=descending)
             return True, [row for row in rows if table.state(row) == LIVE]
         return False, list(table.rows_in_state(0, LIVE))
+
     matched: dict[int, None] = {}
+    in_index_order = len(request.filter_groups) == 1
     for group in request.filter_groups:
-        predicates = [_predicate(table, registry, item) for item in group]
-        for row in _group_rows(table, group):
-            if table.state(row) == LIVE and all(predicate(row) for predicate in predicates):
-                matched[row] = None
+        rows, covered, from_index = _group_rows(table, group)
+        in_index_order = in_index_order and from_index
+        predicates = [_predicate(table, registry, item) for item in group
+                      if item not in covered]
+        live = [row for row in rows if table.state(row) == LIVE]
+        if predicates:
+            live = [row for row in live if all(predicate(row) for predicate in predicates)]
+        matched.update(dict.fromkeys(live))
     rows = list(matched)
-    if by_modified:
-        rows.sort(key=lambda row: (table.ms(row, modified) or 0, row),
-                  reverse=request.sorts[0][1])
+    if not by_modified:
+        return False, rows
+    if in_index_order:
+        # One group read from the (modified time, id) index is already in ascending order.
+        if descending:
+            rows.reverse()
         return True, rows
-    return False, rows
+    rows.sort(key=lambda row: (table.ms(row, modified) or 0, row), reverse=descending)
+    return True, rows
 
 
-def _group_rows(table: ObjectTable, group: tuple[Filter, ...]):
-    """Narrow a filter group's rows with the modified index or the id order where possible."""
+def _group_rows(table: ObjectTable, group: tuple[Filter, ...]
+                ) -> tuple[Sequence[int], set[Filter], bool]:
+    """Narrow a filter group's rows with the modified index or the id order where possible.
+
+    Returns (candidate rows, filters that the narrowing already applies, rows come from the
+    modified index). Datetime values are whole milliseconds, so GT and LT become inclusive
+    bounds one millisecond inside.
+    """
     modified = table.object_type.modified_property
     low = high = None
+    covered: set[Filter] = set()
     for item in group:
         if item.property_name != modified or item.operator not in _RANGE_OPERATORS:
             continue
         value = parse_ms(str(item.value)) if item.value is not None else None
-        if value is None:
+        top = parse_ms(str(item.high_value)) if item.operator == "BETWEEN" else value
+        if value is None or top is None:
             continue
+        bottom = value + 1 if item.operator == "GT" else value
+        top = top - 1 if item.operator == "LT" else top
         if item.operator in ("GT", "GTE", "EQ", "BETWEEN"):
-            low = value if low is None else max(low, value)
-        if item.operator in ("LT", "LTE", "EQ"):
-            high = value if high is None else min(high, value)
-        if item.operator == "BETWEEN":
-            top = parse_ms(str(item.high_value))
-            if top is not None:
-                high = top if high is None else min(high, top)
-    if low is not None or high is not None:
-        return table.rows_by_modified(low, high)
+            low = bottom if low is None else max(low, bottom)
+        if item.operator in ("LT", "LTE", "EQ", "BETWEEN"):
+            high = top if high is None else min(high, top)
+        covered.add(item)
+    if covered:
+        return table.rows_by_modified(low, high), covered, True
     start = 0
     for item in group:
         if item.property_name == "hs_object_id" and item.operator in ("GT", "GTE"):
@@ -199,7 +226,7 @@ def _group_rows(table: ObjectTable, group: tuple[Filter, ...]):
                 start = max(start, table.first_row_from(int(float(item.value))))
             except (TypeError, ValueError):
                 pass
-    return range(start, len(table))
+    return range(start, len(table)), set(), False
 
 
 def _predicate(table: ObjectTable, registry: PropertyRegistry,

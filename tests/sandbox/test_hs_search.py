@@ -90,6 +90,16 @@ def test_default_order_is_by_id(hubspot_sandbox: RunningSandbox) -> None:
     ([{"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "person12*"}], 11),
     ([{"propertyName": "createdate", "operator": "LT",
        "value": "2025-01-01T00:03:00.000Z"}], 3),
+    ([{"propertyName": "lastmodifieddate", "operator": "LT",
+       "value": "2025-01-01T00:32:00.000Z"}], 1),
+    ([{"propertyName": "lastmodifieddate", "operator": "LTE",
+       "value": "2025-01-01T00:32:00.000Z"}], 2),
+    ([{"propertyName": "lastmodifieddate", "operator": "GT",
+       "value": "2025-01-01T04:39:00.000Z"}], 1),
+    ([{"propertyName": "lastmodifieddate", "operator": "BETWEEN",
+       "value": "1735691520000", "highValue": "1735691580000"}], 2),
+    ([{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "1735691520000"},
+      {"propertyName": "hs_analytics_source", "operator": "EQ", "value": "OFFLINE"}], 50),
 ])
 def test_filter_operators(hubspot_sandbox: RunningSandbox, filters: list,
                           expected: int) -> None:
