@@ -231,6 +231,22 @@ def load_world(path: str | Path) -> World:
     return world
 
 
+def iter_saved_records(path: str | Path, crm: str, name: str) -> Iterator[dict]:
+    """Yield the records of one object of a saved world, one at a time.
+
+    ``crm`` is ``"salesforce"`` or ``"hubspot"``, and ``name`` an object name such as
+    ``"Lead"``, ``"contacts"``, ``"owners"`` or ``"associations"``. This reads a large world
+    into a disk-backed store without holding it in memory.
+    """
+    folder = Path(path) / crm
+    for suffix in (".jsonl", ".jsonl.gz"):
+        file = folder / f"{name}{suffix}"
+        if file.is_file():
+            yield from _read_lines(file)
+            return
+    raise FileNotFoundError(f"{folder / name}.jsonl not found: no {crm} {name} records saved")
+
+
 def _association_row(association: Association) -> dict:
     return {
         "from_type": association.from_type,

@@ -78,7 +78,7 @@ class HubSpotChunk:
             for name in ("contacts", "companies", "deals", "calls", "meetings", "emails", "tasks")
         }
         self.associations: list[Association] = []
-        self.new_companies: dict[int, str] = {}
+        self.new_companies: dict[int, tuple[dict, int]] = {}  # index -> (company, created)
         self.company_contacts: dict[str, list[str]] = {}
         self.hubspot_accounts = [a for a in org.accounts if a.hubspot_company_id]
         new_first = len(org.accounts) + chunk * org.new_companies_per_chunk
@@ -107,6 +107,7 @@ class HubSpotChunk:
             account = None
             if rng.random() < 0.35 and self.hubspot_accounts:
                 account = self.hubspot_accounts[int(rng.random() * len(self.hubspot_accounts))]
+            if account is not None and account.created_at <= created_at:
                 target = account.company
                 company_id = account.hubspot_company_id
             else:
@@ -164,34 +165,39 @@ class HubSpotChunk:
         without a company rather than each chunk creating its own copy of the company.
         """
         if target.index < len(self.org.accounts):
-            return self.org.accounts[target.index].hubspot_company_id
-        company_id = self.new_companies.get(target.index)
-        if company_id is not None:
-            return company_id
+            account = self.org.accounts[target.index]
+            return account.hubspot_company_id if account.created_at <= at else None
+        known = self.new_companies.get(target.index)
+        if known is not None:
+            record, created_at = known
+            if at < created_at:
+                # Contacts come in random time order, and a company exists from its first one.
+                record["createdAt"] = record["properties"]["createdate"] = self.clock.hubspot(at)
+                self.new_companies[target.index] = (record, at)
+            return record["id"]
         company_id = self.ids["companies"].next()
-        self.new_companies[target.index] = company_id
         created = self.clock.hubspot(at)
-        self.records["companies"].append(
-            {
-                "id": company_id,
-                "properties": {
-                    "name": target.name,
-                    "domain": target.domain,
-                    "industry": HUBSPOT_INDUSTRIES[target.industry],
-                    "lifecyclestage": "lead",
-                    "numberofemployees": str(target.employees),
-                    "hs_is_target_account": "false",
-                    "hubspot_owner_id": None,
-                    "hs_created_by_user_id": None,
-                    "createdate": created,
-                    "hs_lastmodifieddate": created,
-                    "hs_object_id": company_id,
-                },
-                "createdAt": created,
-                "updatedAt": created,
-                "archived": False,
-            }
-        )
+        record = {
+            "id": company_id,
+            "properties": {
+                "name": target.name,
+                "domain": target.domain,
+                "industry": HUBSPOT_INDUSTRIES[target.industry],
+                "lifecyclestage": "lead",
+                "numberofemployees": str(target.employees),
+                "hs_is_target_account": "false",
+                "hubspot_owner_id": None,
+                "hs_created_by_user_id": None,
+                "createdate": created,
+                "hs_lastmodifieddate": created,
+                "hs_object_id": company_id,
+            },
+            "createdAt": created,
+            "updatedAt": created,
+            "archived": False,
+        }
+        self.records["companies"].append(record)
+        self.new_companies[target.index] = (record, at)
         return company_id
 
     def creator_and_owner(

@@ -105,7 +105,7 @@ HUBSPOT_BASES: dict[str, int] = {
     "tasks": 50_000_000_000,
     "owners": 70_000_000,
     "users": 40_000_000,
-    "merged": 900_000_000,
+    "merged": 900_000_000_000,  # far above any contact id, so merged-away ids never exist
 }
 HUBSPOT_BLOCK = 10_000_000  # ids per object per chunk
 

@@ -6,7 +6,6 @@ in memory. Its size grows with the number of leads but stays small (one tuple pe
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -165,7 +164,6 @@ class Org:
     accounts: list[Account]
     by_segment: dict[str, list[Account]]
     abm_accounts: list[Account]
-    company_count: int
     new_companies_per_chunk: int
     salesforce: dict[str, list[dict]] = field(default_factory=dict)
     hubspot: dict[str, list[dict]] = field(default_factory=dict)
@@ -200,7 +198,6 @@ def build_org(rng: random.Random, clock: Clock, size: int, chunk_leads: int) -> 
 
     hubspot_owners = _hubspot_owners(clock, people)
 
-    chunk_count = max(1, math.ceil(size / chunk_leads))
     account_count = max(30, size // 25)
     new_per_chunk = max(20, chunk_leads // 8)
     org = Org(
@@ -210,7 +207,6 @@ def build_org(rng: random.Random, clock: Clock, size: int, chunk_leads: int) -> 
         accounts=[],
         by_segment={},
         abm_accounts=[],
-        company_count=account_count + chunk_count * new_per_chunk,
         new_companies_per_chunk=new_per_chunk,
         salesforce=salesforce,
         hubspot={"companies": []},

@@ -105,7 +105,7 @@ class SalesforceChunk:
                 "Event",
             )
         }
-        self.new_accounts: dict[int, str] = {}  # company index -> Account Id created here
+        self.new_accounts: dict[int, tuple[dict, int]] = {}  # company index -> (Account, created)
         self.people: list[LeadPerson] = []
         self.admin = org.by_kind["admin"][0]
         new_first = len(org.accounts) + chunk * org.new_companies_per_chunk
@@ -258,10 +258,15 @@ class SalesforceChunk:
                 if earliest < self.clock.end:
                     return account, max(created_at, earliest + int(rng.random() * 30 * DAY))
         if channel.family == "abm" and org.abm_accounts:
-            return org.abm_accounts[int(rng.random() * len(org.abm_accounts))], created_at
+            account = org.abm_accounts[int(rng.random() * len(org.abm_accounts))]
+            # Reps target accounts they already have, and approach them before the lead.
+            earliest = account.created_at + 30 * DAY
+            return account, max(created_at, min(earliest, self.clock.end - HOUR))
         existing_share = 0.45 if channel.creator in SALES_KINDS else 0.25
         if rng.random() < existing_share:
-            return org.accounts[int(rng.random() * len(org.accounts))], created_at
+            account = org.accounts[int(rng.random() * len(org.accounts))]
+            if account.created_at <= created_at:
+                return account, created_at
         return None, created_at
 
     def pick_new_company(self) -> Company:
@@ -469,9 +474,11 @@ class SalesforceChunk:
         if account is not None:
             account_id = account.id
         else:
-            account_id = self.new_accounts.get(target.index)
-            if account_id is None:
+            known = self.new_accounts.get(target.index)
+            if known is None:
                 account_id = self.add_account(target, owner, converted_at)
+            else:
+                account_id = self.reuse_account(known, target, converted_at)
         contact_id = self.add_contact(
             prospect, account_id, owner, owner, lead_source, detail, converted_at
         )
@@ -498,43 +505,54 @@ class SalesforceChunk:
             )
         return (account_id, contact_id, opportunity_id, account), activity_end
 
+    def reuse_account(self, known: tuple[dict, int], target: Company, at: int) -> str:
+        """Return the Id of an account created in this chunk, moving its creation earlier.
+
+        Leads are generated in random time order, so a later lead of the chunk can convert
+        before the one that created the account, and the account must exist by then.
+        """
+        record, created_at = known
+        if at < created_at:
+            record["CreatedDate"] = self.clock.salesforce(at)
+            self.new_accounts[target.index] = (record, at)
+        return record["Id"]
+
     def add_account(self, target: Company, owner: Person, at: int) -> str:
         clock = self.clock
         account_id = self.ids["Account"].next()
-        self.new_accounts[target.index] = account_id
         state, city, postal_code, street = address(target)
-        self.records["Account"].append(
-            {
-                "Id": account_id,
-                "Name": target.name,
-                "Website": f"https://{target.domain}",
-                "Industry": target.industry,
-                "Type": "見込み客",
-                "NumberOfEmployees": target.employees,
-                "AnnualRevenue": None,
-                "BillingCity": city,
-                "BillingState": state,
-                "BillingCountry": "日本",
-                "BillingAddress": {
-                    "city": city,
-                    "country": "日本",
-                    "geocodeAccuracy": None,
-                    "latitude": None,
-                    "longitude": None,
-                    "postalCode": postal_code,
-                    "state": state,
-                    "street": street,
-                },
-                "OwnerId": owner.user_id,
-                "CreatedById": owner.user_id,
-                "CreatedDate": clock.salesforce(at),
-                "LastModifiedDate": clock.salesforce(at),
-                "SystemModstamp": clock.salesforce(at),
-                "LastActivityDate": None,
-                "IsDeleted": False,
-                "ABM_Target__c": False,
-            }
-        )
+        record = {
+            "Id": account_id,
+            "Name": target.name,
+            "Website": f"https://{target.domain}",
+            "Industry": target.industry,
+            "Type": "見込み客",
+            "NumberOfEmployees": target.employees,
+            "AnnualRevenue": None,
+            "BillingCity": city,
+            "BillingState": state,
+            "BillingCountry": "日本",
+            "BillingAddress": {
+                "city": city,
+                "country": "日本",
+                "geocodeAccuracy": None,
+                "latitude": None,
+                "longitude": None,
+                "postalCode": postal_code,
+                "state": state,
+                "street": street,
+            },
+            "OwnerId": owner.user_id,
+            "CreatedById": owner.user_id,
+            "CreatedDate": clock.salesforce(at),
+            "LastModifiedDate": clock.salesforce(at),
+            "SystemModstamp": clock.salesforce(at),
+            "LastActivityDate": None,
+            "IsDeleted": False,
+            "ABM_Target__c": False,
+        }
+        self.records["Account"].append(record)
+        self.new_accounts[target.index] = (record, at)
         return account_id
 
     def add_contact(
@@ -766,7 +784,7 @@ class SalesforceChunk:
     def add_account_touches(self, account: Account, owner: Person, before: int) -> None:
         """Add the letters and calls of an account-based approach that precede an ABM lead."""
         rng, clock = self.rng, self.clock
-        at = max(clock.start, before - int((10 + rng.random() * 50) * DAY))
+        at = max(clock.start, account.created_at, before - int((10 + rng.random() * 50) * DAY))
         for kind_index in (3, 0, 0)[: 2 + int(rng.random() * 2)]:
             if at >= before:
                 break

@@ -590,8 +590,11 @@ def test_owner_at_creation_differs_sometimes(world: World) -> None:
             known = first_owner.get(row["LeadId"])
             if known is None or row["CreatedDate"] < known[0]:
                 first_owner[row["LeadId"]] = (row["CreatedDate"], row["OldValue"])
-    changed = [lead_id for lead_id, (_when, owner) in first_owner.items()
-               if owner != leads[lead_id]["OwnerId"]]
+    changed = [
+        lead_id
+        for lead_id, (_when, owner) in first_owner.items()
+        if owner != leads[lead_id]["OwnerId"]
+    ]
     assert len(changed) > 50
 
 
@@ -600,3 +603,14 @@ def test_marketing_users_create_leads(world: World) -> None:
     creators = Counter(departments[lead["CreatedById"]] for lead in world.salesforce["Lead"])
     assert creators["マーケティング部"] > 20
     assert creators["東日本営業部"] + creators["西日本営業部"] > 500
+
+
+def test_contacts_created_after_their_account(world: World) -> None:
+    accounts = {row["Id"]: row["CreatedDate"] for row in world.salesforce["Account"]}
+    for contact in world.salesforce["Contact"]:
+        assert contact["CreatedDate"] >= accounts[contact["AccountId"]], contact["Id"]
+    companies = {row["id"]: row["createdAt"] for row in world.hubspot["companies"]}
+    for contact in world.hubspot["contacts"]:
+        company = contact["properties"]["associatedcompanyid"]
+        if company is not None:
+            assert contact["createdAt"] >= companies[company], contact["id"]

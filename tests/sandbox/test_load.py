@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.generate import generate_world, iter_world
 from sandbox.load import (
+    iter_saved_records,
     load_maven_crm,
     load_world,
     load_x_education_leads,
@@ -74,6 +75,17 @@ def test_save_replaces_previous_world(tmp_path: Path) -> None:
     save_world(smaller, tmp_path)
     assert not list(tmp_path.rglob("*.gz"))
     assert load_world(tmp_path) == smaller
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_saved_records_iterate(tmp_path: Path, compress: bool) -> None:
+    world = generate_world(300, seed=4, as_of=AS_OF)
+    save_world(world, tmp_path, compress=compress)
+    assert list(iter_saved_records(tmp_path, "salesforce", "Lead")) == world.salesforce["Lead"]
+    owners = list(iter_saved_records(tmp_path, "hubspot", "owners"))
+    assert owners == world.hubspot_owners
+    with pytest.raises(FileNotFoundError, match="Invoice"):
+        list(iter_saved_records(tmp_path, "salesforce", "Invoice"))
 
 
 def test_load_missing_folder_explains(tmp_path: Path) -> None:
