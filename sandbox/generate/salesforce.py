@@ -161,26 +161,12 @@ class SalesforceChunk:
             modified_at = max(modified_at, change_at)
 
         if worked_at < clock.end and rng.random() < 0.85:
-            new_status = catalog.STATUS_WORKING[legacy]
-            history.append((worked_at, "Status", status, new_status, owner.user_id))
-            status, modified_at = new_status, max(modified_at, worked_at)
-            if converted_at is None:
-                closed_at = worked_at + int(rng.expovariate(1 / (30 * DAY)))
-                if closed_at < clock.end:
-                    final = rng.random()
-                    if final < 0.45:
-                        new_status = catalog.STATUS_UNQUALIFIED[legacy]
-                    elif final < 0.75:
-                        new_status = catalog.STATUS_NURTURE[legacy]
-                    if new_status != status:
-                        history.append((closed_at, "Status", status, new_status, owner.user_id))
-                        status, modified_at = new_status, max(modified_at, closed_at)
+            status, worked_until = self.work_statuses(
+                history, status, legacy, owner, worked_at, settled=converted_at is not None
+            )
+            modified_at = max(modified_at, worked_until)
 
-        lead_source = channel.lead_source
-        if lead_source and rng.random() < DIRTY_SOURCE_SHARE:
-            variants = catalog.DIRTY_SOURCE_VARIANTS.get(lead_source)
-            if variants:
-                lead_source = variants[int(rng.random() * len(variants))]
+        lead_source = self.source_as_typed(channel.lead_source)
         detail = self.source_detail(channel.lead_source, prospect)
 
         conversion = (None, None, None, None)
@@ -242,6 +228,47 @@ class SalesforceChunk:
 
         if rng.random() < DUPLICATE_LEAD_SHARE:
             self.add_duplicate_lead(prospect, channel, creator, owner, created_at)
+
+    def work_statuses(
+        self,
+        history: list[tuple[int, str, object, object, str]],
+        status: str,
+        legacy: int,
+        owner: Person,
+        worked_at: int,
+        *,
+        settled: bool,
+    ) -> tuple[str, int]:
+        """Move a lead to working and, unless it is ``settled`` by conversion, to its outcome.
+
+        Appends the Status changes to ``history`` and returns the status and last change time.
+        """
+        rng = self.rng
+        new_status = catalog.STATUS_WORKING[legacy]
+        history.append((worked_at, "Status", status, new_status, owner.user_id))
+        status, changed_at = new_status, worked_at
+        if settled:
+            return status, changed_at
+        closed_at = worked_at + int(rng.expovariate(1 / (30 * DAY)))
+        if closed_at >= self.clock.end:
+            return status, changed_at
+        outcome = rng.random()
+        if outcome < 0.45:
+            new_status = catalog.STATUS_UNQUALIFIED[legacy]
+        elif outcome < 0.75:
+            new_status = catalog.STATUS_NURTURE[legacy]
+        if new_status != status:
+            history.append((closed_at, "Status", status, new_status, owner.user_id))
+            status, changed_at = new_status, closed_at
+        return status, changed_at
+
+    def source_as_typed(self, lead_source: str) -> str:
+        """Return the LeadSource value, replaced by a re-typed variant for a few percent."""
+        if lead_source and self.rng.random() < DIRTY_SOURCE_SHARE:
+            variants = catalog.DIRTY_SOURCE_VARIANTS.get(lead_source)
+            if variants:
+                return variants[int(self.rng.random() * len(variants))]
+        return lead_source
 
     def pick_account(
         self, channel: catalog.LeadChannel, created_at: int
