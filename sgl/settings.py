@@ -115,6 +115,11 @@ class SalesforceSettings(Section):
         return value.rstrip("/") if value else value
 
 
+HUBSPOT_OBJECTS = ("owners", "companies", "contacts", "deals", "calls", "meetings", "emails",
+                   "tasks")
+UserRole = Literal["sales", "inside_sales", "marketing", "integration", "other"]
+
+
 class HubSpotSettings(Section):
     enabled: bool = False
     base_url: str = "https://api.hubapi.com"
@@ -122,6 +127,38 @@ class HubSpotSettings(Section):
     ca_bundle: Path | None = None
     proxy: str | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
+    # Objects to pull, from HUBSPOT_OBJECTS; owners feed the users table.
+    objects: list[str] = Field(default_factory=lambda: list(HUBSPOT_OBJECTS))
+    # More properties to pull per object, e.g. {contacts = ["sansan_card_id"]}. The properties
+    # that attribution needs are always pulled.
+    extra_properties: dict[str, list[str]] = Field(default_factory=dict)
+    # The properties holding the origin and channel that people set and write-back writes.
+    origin_property: str = "sgl_origin"
+    channel_property: str = "sgl_channel"
+    # Lifecycle stages whose entry date (hs_lifecyclestage_<stage>_date) qualifies a contact;
+    # the earliest one set becomes qualified_at.
+    qualified_lifecycle_stages: list[str] = Field(
+        default_factory=lambda: ["salesqualifiedlead", "opportunity", "customer"])
+    # Deal stage ids that count as won and as lost. Empty lists mean HubSpot's own
+    # hs_is_closed_won and hs_is_closed properties decide.
+    closed_won_stages: list[str] = Field(default_factory=list)
+    closed_lost_stages: list[str] = Field(default_factory=list)
+    # Currency of deals without deal_currency_code; unset means [general] reporting_currency.
+    default_currency: str | None = None
+    # Company property that marks ABM target accounts (true/false).
+    abm_target_property: str = "hs_is_target_account"
+    # Role per owner team name, and per owner id or email (which wins); others get default_role.
+    team_roles: dict[str, UserRole] = Field(default_factory=dict)
+    owner_roles: dict[str, UserRole] = Field(default_factory=dict)
+    default_role: UserRole = "other"
+    # Records per search page (HubSpot allows 1 to 200); list pages hold at most 100.
+    page_size: int = Field(default=200, ge=1, le=200)
+    # Search cannot return archived records, so a list of archived records runs at most this
+    # often (hours); 0 sweeps on every sync.
+    archived_sweep_hours: float = Field(default=24.0, ge=0)
+    # Changes younger than this are left for the next run, because HubSpot's search index
+    # shows changes a few seconds after they happen.
+    search_delay_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("base_url")
     @classmethod
@@ -130,10 +167,48 @@ class HubSpotSettings(Section):
             raise ValueError(_("an https:// URL such as https://api.hubapi.com"))
         return value.rstrip("/")
 
+    @field_validator("objects")
+    @classmethod
+    def _known_objects(cls, value: list[str]) -> list[str]:
+        if any(name not in HUBSPOT_OBJECTS for name in value):
+            raise ValueError(_("a list of HubSpot objects from {objects}").format(
+                objects=", ".join(HUBSPOT_OBJECTS)))
+        return value
+
+    @field_validator("extra_properties")
+    @classmethod
+    def _known_extra_objects(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if any(name not in HUBSPOT_OBJECTS or name == "owners" for name in value):
+            raise ValueError(_("HubSpot CRM objects as keys, such as contacts or deals"))
+        return value
+
+    @field_validator("default_currency")
+    @classmethod
+    def _known_default_currency(cls, value: str | None) -> str | None:
+        if value is not None and not is_currency(value):
+            raise ValueError(_("an ISO 4217 currency code such as JPY or USD"))
+        return value
+
+
+class RetrySettings(Section):
+    """Retries of CRM calls on 429, 5xx and network errors, shared by both connectors."""
+
+    # Calls per request, the first one included.
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    # Wall-clock seconds from the first call after which no further wait is started.
+    max_elapsed_seconds: float = Field(default=600.0, gt=0)
+    # Waits grow as base × 2^(attempt - 1) up to the maximum, drawn at random below that
+    # (full jitter); a server's Retry-After is the minimum wait.
+    base_delay_seconds: float = Field(default=1.0, ge=0)
+    max_delay_seconds: float = Field(default=60.0, ge=0)
+    # Multiplies every wait; tests and demos set it below 1 to keep waits short.
+    time_scale: float = Field(default=1.0, ge=0)
+
 
 class SourcesSettings(Section):
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
 
 
 class ReportSettings(Section):
