@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 DAY = 86_400
 JST_OFFSET = 9 * 3600  # Asia/Tokyo has no daylight saving time.
+OFFICE_OPENS = 9 * 3600  # 09:00, in seconds after midnight in Tokyo
+OFFICE_HOURS = 9 * 3600
 
 # Days formatted past ``as_of``, for planned close dates and due dates in the future.
 FUTURE_DAYS = 400
@@ -71,6 +73,19 @@ class Clock:
     def hubspot(self, second: int) -> str:
         """Format as a HubSpot datetime: ``2025-03-31T16:00:00.123Z``."""
         return self._days[(second - self.first_day) // DAY] + self._hs_times[second % DAY]
+
+    def office_time(self, second: int, fraction: float, not_before: int) -> int:
+        """Move ``second`` into office hours (09:00-18:00 Asia/Tokyo, Monday to Friday).
+
+        ``fraction`` in [0, 1) picks the time of day. The result is never before
+        ``not_before`` or after ``as_of``, even where that leaves office hours.
+        """
+        midnight = second - (second + JST_OFFSET) % DAY
+        weekday = ((midnight + JST_OFFSET) // DAY + 3) % 7  # 1970-01-01 was a Thursday
+        if weekday >= 5:
+            midnight += (7 - weekday) * DAY
+        moment = midnight + OFFICE_OPENS + int(fraction * OFFICE_HOURS)
+        return min(max(moment, not_before), self.end)
 
     def tokyo_date(self, second: int) -> str:
         """Return the Asia/Tokyo calendar date, the date a Japanese org's users see."""

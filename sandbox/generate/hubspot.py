@@ -397,7 +397,7 @@ class HubSpotChunk:
         if end <= start:
             return
         for _ in range(int(rng.random() * mean_count * 2 + 0.5)):
-            at = start + int(rng.random() * (end - start))
+            at = clock.office_time(start + int(rng.random() * (end - start)), rng.random(), start)
             draw = rng.random()
             if draw < 0.45:
                 object_type = "calls"

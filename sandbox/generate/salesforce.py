@@ -154,6 +154,9 @@ class SalesforceChunk:
                 converted_at = None
 
         owner, owner_changes = self.owner_changes(owner, created_at, converted_at)
+        # An owner change is written twice, once with user names and once with user Ids, and
+        # record creation and conversion get "created" and "leadConverted" rows.
+        # NOTE: modelled on history exports of real orgs, not checked against a live org here.
         for change_at, old_owner, new_owner in owner_changes:
             by = self.admin.user_id if old_owner.left_at else old_owner.user_id
             history.append((change_at, "Owner", _full(old_owner), _full(new_owner), by))
@@ -813,6 +816,7 @@ class SalesforceChunk:
         rng, clock = self.rng, self.clock
         at = max(clock.start, account.created_at, before - int((10 + rng.random() * 50) * DAY))
         for kind_index in (3, 0, 0)[: 2 + int(rng.random() * 2)]:
+            at = clock.office_time(at, rng.random(), at)
             if at >= before:
                 break
             self.add_task(kind_index, owner, at, None, account.id, account.id)
@@ -833,7 +837,9 @@ class SalesforceChunk:
             return
         count = int(rng.random() * mean_count * 2 + 0.5)
         for _ in range(count):
-            at = start + int(rng.random() * (end - start))
+            at = self.clock.office_time(
+                start + int(rng.random() * (end - start)), rng.random(), start
+            )
             if rng.random() < 0.82:
                 self.add_task(_draw(rng, _TASK_CUMULATIVE), owner, at, who_id, what_id, account_id)
             else:

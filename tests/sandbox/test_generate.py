@@ -614,3 +614,16 @@ def test_contacts_created_after_their_account(world: World) -> None:
         company = contact["properties"]["associatedcompanyid"]
         if company is not None:
             assert contact["createdAt"] >= companies[company], contact["id"]
+
+
+def test_activities_in_office_hours(world: World) -> None:
+    tokyo_hours = Counter()
+    for row in world.salesforce["Task"]:
+        local = parse_salesforce(row["CreatedDate"]) + timedelta(hours=9)
+        tokyo_hours[9 <= local.hour < 18 and local.weekday() < 5] += 1
+    assert tokyo_hours[True] > 0.9 * sum(tokyo_hours.values())
+    meetings = [
+        parse_hubspot(row["properties"]["hs_timestamp"]) + timedelta(hours=9)
+        for row in world.hubspot["meetings"]
+    ]
+    assert sum(9 <= local.hour < 18 for local in meetings) > 0.9 * len(meetings)
