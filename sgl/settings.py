@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -92,6 +93,49 @@ class PrefectSettings(Section):
     home: Path = Path("var/prefect")
 
 
+# Roles that users get from the settings' role mappings; attribution counts sales roles.
+UserRole = Literal["sales", "inside_sales", "marketing", "integration", "other"]
+
+# Salesforce objects the connector can pull, in pull order: users and accounts first, then
+# leads before the contacts, opportunities and history that refer to them.
+SALESFORCE_OBJECTS = ("User", "Account", "Lead", "Contact", "Opportunity",
+                      "OpportunityContactRole", "Task", "Event", "LeadHistory",
+                      "OpportunityFieldHistory")
+
+
+class UserRoleRule(Section):
+    """One line of the Salesforce user mapping: a pattern searched in some User values."""
+
+    # User values searched: the role name (UserRole.Name), profile name (Profile.Name),
+    # Department or Title.
+    fields: list[Literal["role", "profile", "department", "title"]] = Field(
+        default_factory=lambda: ["role", "profile"])
+    # A regular expression, searched case-insensitively.
+    pattern: str
+    role: UserRole
+    # The team of matching users; unset means the value named by team_from.
+    team: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error:
+            raise ValueError(_("a valid regular expression")) from None
+        return value
+
+
+def _default_user_role_rules() -> list[UserRoleRule]:
+    # English and Japanese names of common profiles and roles; inside sales before sales.
+    return [
+        UserRoleRule(fields=["profile"], pattern=r"integration|\bapi\b|連携", role="integration"),
+        UserRoleRule(pattern=r"inside|インサイド", role="inside_sales"),
+        UserRoleRule(pattern=r"marketing|マーケティング", role="marketing"),
+        UserRoleRule(pattern=r"sales|営業", role="sales"),
+    ]
+
+
 class SalesforceSettings(Section):
     enabled: bool = False
     # The org's My Domain URL, e.g. https://example.my.salesforce.com
@@ -106,6 +150,74 @@ class SalesforceSettings(Section):
     proxy: str | None = None
     api_version: str = Field(default="59.0", pattern=r"^\d{2,3}\.0$")
     timeout_seconds: float = Field(default=60.0, gt=0)
+    # Objects to pull, from SALESFORCE_OBJECTS; they are pulled in that list's order.
+    objects: list[str] = Field(default_factory=lambda: list(SALESFORCE_OBJECTS))
+    # More fields to pull per object, e.g. {Lead = ["Sansan_Card_Id__c"]}. A field that the
+    # integration user cannot read is reported in the sync summary and skipped.
+    extra_fields: dict[str, list[str]] = Field(default_factory=dict)
+    # Objects whose records are first touches (the leads table). Add "Contact" when people
+    # create Contacts without Leads (business-card tools, orgs without Leads); Contacts made
+    # by converting a Lead are never counted twice.
+    first_touch_objects: list[Literal["Lead", "Contact"]] = Field(
+        default_factory=lambda: ["Lead"])
+    # Custom fields holding the origin and channel that people set and that write-back writes,
+    # with the rule id and decision time that write-back records beside them.
+    origin_field: str = "SGL_Origin__c"
+    channel_field: str = "SGL_Channel__c"
+    rule_field: str = "SGL_Rule__c"
+    decided_at_field: str = "SGL_Decided_At__c"
+    # Field with the finer lead source (the campaign, event or referrer); unset when none.
+    lead_source_detail_field: str | None = "Lead_Source_Detail__c"
+    # Opportunity field with the loss reason; unset when the org records none.
+    loss_reason_field: str | None = "Loss_Reason__c"
+    # Account checkbox that marks ABM target accounts; unset when the org has none.
+    abm_target_field: str | None = "ABM_Target__c"
+    # Role and team of each user: the first rule whose pattern matches wins; users that no rule
+    # matches get default_user_role.
+    user_role_rules: list[UserRoleRule] = Field(default_factory=_default_user_role_rules)
+    default_user_role: UserRole = "other"
+    # Where a user's team comes from when the matching rule names none: the Department field
+    # or the role name; when that value is empty, the other one.
+    team_from: Literal["department", "role"] = "department"
+    # Lead statuses that mark a lead qualified (an SQL) when LeadHistory records the lead
+    # entering them. Conversion and the converted opportunity's creation always count.
+    qualified_lead_statuses: list[str] = Field(default_factory=list)
+    # Above this many records to pull, an object is read with a Bulk API 2.0 query job instead
+    # of REST query pages. Objects whose fields include a compound field (Address) stay on REST.
+    bulk_threshold: int = Field(default=100_000, ge=0)
+    # Share of the org's daily API allowance (Sforce-Limit-Info) after which a run stops,
+    # checkpoint saved, so other integrations keep their calls.
+    api_budget_share: float = Field(default=0.5, gt=0, le=1)
+    # Each incremental pull re-reads this many seconds before the saved watermark, because
+    # a long transaction can commit a record whose SystemModstamp is older than one read.
+    overlap_seconds: int = Field(default=300, ge=0)
+    # Records per REST query page (Salesforce serves 200 to 2,000 and may send fewer).
+    page_size: int = Field(default=2000, ge=200, le=2000)
+    # Currency of records without CurrencyIsoCode (single-currency orgs); unset means
+    # [general] reporting_currency.
+    default_currency: str | None = None
+
+    @field_validator("objects")
+    @classmethod
+    def _known_salesforce_objects(cls, value: list[str]) -> list[str]:
+        if any(name not in SALESFORCE_OBJECTS for name in value):
+            raise ValueError(_("a list of Salesforce objects from {objects}").format(
+                objects=", ".join(SALESFORCE_OBJECTS)))
+        return value
+
+    @field_validator("extra_fields")
+    @classmethod
+    def _known_extra_field_objects(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if any(name not in SALESFORCE_OBJECTS for name in value):
+            raise ValueError(_("Salesforce objects as keys, such as Lead or Opportunity"))
+        return value
+
+    @field_validator("default_currency")
+    @classmethod
+    def _known_org_currency(cls, value: str | None) -> str | None:
+        if value is not None and not is_currency(value):
+            raise ValueError(_("an ISO 4217 currency code such as JPY or USD"))
+        return value
 
     @field_validator("instance_url")
     @classmethod
@@ -117,7 +229,6 @@ class SalesforceSettings(Section):
 
 HUBSPOT_OBJECTS = ("owners", "companies", "contacts", "deals", "calls", "meetings", "emails",
                    "tasks")
-UserRole = Literal["sales", "inside_sales", "marketing", "integration", "other"]
 
 
 class HubSpotSettings(Section):
