@@ -131,3 +131,26 @@ def test_closed_port_gives_clear_message() -> None:
         connect(ReportSettings(smtp_host="127.0.0.1", smtp_port=port), None)
 
     assert f"Cannot connect to the mail server 127.0.0.1:{port}" in str(caught.value)
+
+
+@pytest.fixture
+def ssl_server(certificates: Certificates) -> Iterator[Controller]:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificates.cert_file, certificates.key_file)
+    controller = Controller(Sink(), hostname="127.0.0.1", port=free_port(),
+                            ssl_context=server_context, authenticator=authenticate,
+                            # aiosmtpd only counts STARTTLS as TLS; this transport is TLS already.
+                            auth_require_tls=False)
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def test_implicit_ssl_login_succeeds(ssl_server: Controller,
+                                     client_context: ssl.SSLContext) -> None:
+    client = connect(settings_for(ssl_server, smtp_tls="ssl", smtp_username=USER),
+                     SecretStr(PASSWORD), context=client_context)
+    try:
+        assert client.noop()[0] == 250
+    finally:
+        client.quit()
