@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def serve(
         _print_details(sandbox)
         output.info(_("Press Ctrl-C to stop."))
         stopped = threading.Event()
+        # SIGTERM (from a service manager or `timeout`) stops as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
         while not stopped.wait(1.0):
             pass
     except KeyboardInterrupt:
