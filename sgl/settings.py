@@ -270,6 +270,9 @@ class HubSpotSettings(Section):
     # Changes younger than this are left for the next run, because HubSpot's search index
     # shows changes a few seconds after they happen.
     search_delay_seconds: float = Field(default=60.0, ge=0)
+    # Share of the portal's daily API allowance that one sync may use; a run that passes it
+    # stops with its pages saved and resumes on the next run.
+    api_budget_share: float = Field(default=0.5, gt=0, le=1)
 
     @field_validator("base_url")
     @classmethod
