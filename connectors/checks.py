@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import requests
 
-from connectors.errors import ConnectorError, RetriableError
 from connectors.http import build_session
 from connectors.salesforce.auth import request_token
 from sgl.errors import SglError
@@ -30,8 +29,7 @@ def check_salesforce(settings: Settings, env: Mapping[str, str]) -> CheckResult:
     """Obtain a token and read the org's API limits."""
     source = settings.sources.salesforce
     if not source.instance_url:
-        return CheckResult("salesforce", False,
-                           _("sources.salesforce.instance_url is not set."))
+        return _failed("salesforce", _("sources.salesforce.instance_url is not set."))
     try:
         secrets = resolve_secrets("Salesforce", SALESFORCE_SECRETS[source.auth],
                                   source.secret_block, env, "sources.salesforce.secret_block")
@@ -44,15 +42,15 @@ def check_salesforce(settings: Settings, env: Mapping[str, str]) -> CheckResult:
             timeout=source.timeout_seconds,
         )
     except (SglError, requests.RequestException) as error:
-        return CheckResult("salesforce", False, _describe(error))
+        return _failed("salesforce", _describe(error))
 
     if response.status_code != 200:
-        return CheckResult("salesforce", False, _("HTTP {status} from the limits endpoint.")
-                           .format(status=response.status_code))
+        return _failed("salesforce", _("HTTP {status} from the limits endpoint.").format(
+            status=response.status_code))
     daily = response.json().get("DailyApiRequests", {})
-    return CheckResult("salesforce", True, _("connected; daily API requests left: {left} of "
-                                              "{max}").format(left=daily.get("Remaining", "?"),
-                                                              max=daily.get("Max", "?")))
+    detail = _("connected; daily API requests left: {left} of {max}").format(
+        left=daily.get("Remaining", "?"), max=daily.get("Max", "?"))
+    return CheckResult("salesforce", ok=True, detail=detail)
 
 
 def check_hubspot(settings: Settings, env: Mapping[str, str]) -> CheckResult:
@@ -69,19 +67,23 @@ def check_hubspot(settings: Settings, env: Mapping[str, str]) -> CheckResult:
             timeout=source.timeout_seconds,
         )
     except (SglError, requests.RequestException) as error:
-        return CheckResult("hubspot", False, _describe(error))
+        return _failed("hubspot", _describe(error))
 
     if response.status_code == 401:
-        return CheckResult("hubspot", False, _("HubSpot rejected the access token (HTTP 401). "
-                                               "Check SGL_HUBSPOT_ACCESS_TOKEN or the Secret "
-                                               "block."))
+        return _failed("hubspot", _("HubSpot rejected the access token (HTTP 401). Check "
+                                    "SGL_HUBSPOT_ACCESS_TOKEN or the Secret block."))
     if response.status_code == 403:
-        return CheckResult("hubspot", False, _("The private app lacks a scope (HTTP 403); it "
-                                               "needs crm.objects.owners.read."))
+        return _failed("hubspot", _("The private app lacks a scope (HTTP 403); it needs "
+                                    "crm.objects.owners.read."))
     if response.status_code != 200:
-        return CheckResult("hubspot", False, _("HTTP {status} from the owners endpoint.")
-                           .format(status=response.status_code))
-    return CheckResult("hubspot", True, _("connected"))
+        return _failed("hubspot", _("HTTP {status} from the owners endpoint.").format(
+            status=response.status_code))
+    return CheckResult("hubspot", ok=True, detail=_("connected"))
+
+
+def _failed(target: str, detail: str) -> CheckResult:
+    logger.info("connection check of %s failed", target)
+    return CheckResult(target, ok=False, detail=detail)
 
 
 def _resolved(settings: Settings, path):
@@ -96,7 +98,3 @@ def _describe(error: Exception) -> str:
     if isinstance(error, requests.ConnectionError | requests.Timeout):
         return _("cannot connect ({reason}).").format(reason=type(error).__name__)
     return type(error).__name__
-
-
-__all__ = ["CheckResult", "ConnectorError", "RetriableError", "check_hubspot",
-           "check_salesforce"]

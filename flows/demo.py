@@ -1,9 +1,9 @@
 """The demo: the main job on generated data, in one process so Prefect's server starts once.
 
-Today the pipeline runs as far as it is built: the CRM sandbox is started with 24 months of
-generated records for both CRMs, a demo project is written beside it, the warehouse is
-created through the ``prepare-warehouse`` flow, and each CRM connection is tried with the
-real authentication calls. Nothing is pulled yet, so the demo shows no KPI.
+Today the pipeline runs as far as it is built. The CRM sandbox starts with 24 months of
+generated records for both CRMs, and a demo project is written beside it. The warehouse is
+created through the ``prepare-warehouse`` flow, and each CRM connection is tried with the real
+authentication calls. Nothing is pulled yet, so the demo shows no KPI.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def smtp_password(report: ReportSettings, env: Mapping[str, str]) -> SecretStr |
 
 def connect(report: ReportSettings, password: SecretStr | None,
             context: ssl.SSLContext | None = None) -> smtplib.SMTP:
-    """Open an authenticated SMTP session as the settings say; the caller must ``quit()`` it."""
+    """Open an authenticated SMTP session as configured; the caller must ``quit()`` it."""
     if report.smtp_tls == "none" and not (report.allow_plain_smtp
                                           and report.smtp_host in LOCAL_HOSTS):
         raise SmtpError(_("report.smtp_tls = \"none\" sends mail unencrypted and is allowed only "

@@ -2,7 +2,7 @@
 
     SglError                   the user must act; the CLI prints it and exits with 1
     ├── ConfigError            settings file or environment override invalid (one line per problem)
-    ├── SecretMissingError     a credential is neither in a Prefect Secret block nor in the environment
+    ├── SecretMissingError     a credential is in neither a Secret block nor the environment
     └── WarehouseError         the warehouse cannot be used as asked
         ├── WarehouseBusyError     another process holds the warehouse (a sync is in progress)
         └── SchemaVersionError     the file was written by a newer version of sgl

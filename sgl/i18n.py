@@ -1,7 +1,7 @@
 """Message catalogs for the user's language (Japanese and English).
 
-Catalogs are the gettext ``.po`` files under ``sgl/locale``; they are read with Babel at
-first use, so no compiled ``.mo`` file has to be kept in step with them. Message ids are
+Catalogs are the gettext ``.po`` files under ``sgl/locale``. Babel reads them at first use,
+so no compiled ``.mo`` file has to be kept in step with them. Message ids are
 the English text. Code marks user-facing strings with ``_()``; templates use the same
 catalogs through Jinja2's i18n extension.
 """
@@ -120,4 +120,3 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def translate(message: str, locale: str) -> str:
     """Translate ``message`` into ``locale`` without changing the active locale."""
     return translations(locale).gettext(message)
-

@@ -3,7 +3,7 @@
 Code logs ids, never secrets, names, emails or record bodies. As a second line of defence,
 every secret that ``sgl.secrets`` resolves is registered here, and each log record is
 redacted when it is created (a log record factory), so no handler, including Prefect's
-API log handler, ever sees the value.
+API log handler, ever receives the value.
 """
 
 from __future__ import annotations

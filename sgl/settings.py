@@ -4,7 +4,7 @@ The file is ``--config``, else ``$SGL_CONFIG``, else ``./sgl.toml`` when it exis
 defaults alone. Every key can be overridden from the environment: ``SGL_GENERAL__TIMEZONE``
 sets ``[general] timezone`` and ``SGL_SOURCES__SALESFORCE__ENABLED`` sets
 ``[sources.salesforce] enabled``. A value starting with ``[`` or ``{`` is read as a TOML
-inline array or table; any other value is a string that pydantic converts to the key's type.
+inline array or table. Any other value is a string, which pydantic converts to the key's type.
 
 Relative paths in the file are relative to the file's folder, so a project folder can be
 moved or run from anywhere. Secrets are not settings: only the names of the Prefect Secret

@@ -1,7 +1,7 @@
 """The warehouse: one DuckDB file behind a narrow interface.
 
 Everything above this module reads and writes Polars frames through :class:`Warehouse`
-and never sees SQL or DuckDB, so the store can move to PostgreSQL behind the same methods.
+and never handles SQL or DuckDB, so the store can move to PostgreSQL behind the same methods.
 
 Concurrency: DuckDB allows one process to open a file for writing and then no other
 process at all. A lock file beside the database turns that into clear messages. A writer
@@ -43,7 +43,7 @@ LOCK_POLL_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class SyncState:
-    """Where the pull of one source and object stands; saved with the rows it covers."""
+    """Progress of the pull of one source and object, saved with the rows it covers."""
 
     source: str
     object: str
@@ -157,7 +157,7 @@ class Warehouse:
     @contextmanager
     def open(cls, path: Path, *, write: bool = False, holder: str = "sgl",
              lock_timeout: float = 30.0) -> Iterator[Warehouse]:
-        """Open the warehouse; writers create and migrate it, readers fail fast while a sync runs."""
+        """Open the warehouse: writers create and migrate it, readers fail fast during a sync."""
         path = Path(path)
         if write:
             warehouse = cls._open_writer(path, holder, lock_timeout)

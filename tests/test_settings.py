@@ -217,4 +217,5 @@ def test_japanese_messages_for_invalid_file(project: Path) -> None:
     finally:
         i18n.set_locale("en")
 
-    assert problems == [f"{path}: general.fiscal_year_start_month = 0: 1 以上の数値を指定してください"]
+    assert problems == [
+        f"{path}: general.fiscal_year_start_month = 0: 1 以上の数値を指定してください"]

@@ -54,8 +54,8 @@ def starttls_server(certificates: Certificates) -> Iterator[Controller]:
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(certificates.cert_file, certificates.key_file)
     controller = Controller(Sink(), hostname="127.0.0.1", port=free_port(),
-                            tls_context=server_context, require_starttls=True, authenticator=authenticate,
-                            auth_require_tls=True)
+                            tls_context=server_context, require_starttls=True,
+                            authenticator=authenticate, auth_require_tls=True)
     controller.start()
     yield controller
     controller.stop()

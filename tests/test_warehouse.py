@@ -320,7 +320,8 @@ def test_foreign_duckdb_holder_gets_clear_message(path: Path) -> None:
     """A program that opens the file directly, bypassing the lock file, still gets named."""
     with Warehouse.open(path, write=True):
         pass
-    script = f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep(30)"
+    script = (f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+              "print('open', flush=True); time.sleep(30)")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "open"
     try:

@@ -70,11 +70,12 @@ def register(app: typer.Typer) -> None:
 
 def offline_checks(settings: Settings) -> list[dict[str, str]]:
     """Describe the settings file, the warehouse and whether each credential is present."""
+    config_file = str(settings.config_file) if settings.config_file else _("none (defaults)")
     rows = [
-        _row(_("settings file"), True,
-             str(settings.config_file) if settings.config_file else _("none (defaults)")),
-        _row(_("warehouse"), True, str(settings.warehouse_path)),
+        _row(_("settings file"), ok=True, detail=config_file),
+        _row(_("warehouse"), ok=True, detail=str(settings.warehouse_path)),
     ]
+
     credential_sets = []
     if settings.sources.salesforce.enabled:
         source = settings.sources.salesforce
@@ -89,15 +90,16 @@ def offline_checks(settings: Settings) -> list[dict[str, str]]:
                                 "report.secret_block"))
 
     for name, label, specs, block, setting_key in credential_sets:
+        check = _("{name} credentials").format(name=name)
         try:
             resolve_secrets(label, specs, block, os.environ, setting_key)
-            rows.append(_row(_("{name} credentials").format(name=name), True, _("present")))
+            rows.append(_row(check, ok=True, detail=_("present")))
         except SglError as error:
-            rows.append(_row(_("{name} credentials").format(name=name), False, str(error)))
+            rows.append(_row(check, ok=False, detail=str(error)))
 
     if not settings.sources.salesforce.enabled and not settings.sources.hubspot.enabled:
-        rows.append(_row(_("sources"), True, _("no CRM enabled; imports and the demo still "
-                                               "work")))
+        rows.append(_row(_("sources"), ok=True,
+                         detail=_("no CRM enabled; imports and the demo still work")))
     return rows
 
 
@@ -109,21 +111,24 @@ def online_checks(settings: Settings) -> list[dict[str, str]]:
     rows = []
     if settings.sources.salesforce.enabled:
         result = check_salesforce(settings, os.environ)
-        rows.append(_row(_("salesforce connection"), result.ok, result.detail))
+        rows.append(_row(_("salesforce connection"), ok=result.ok, detail=result.detail))
     if settings.sources.hubspot.enabled:
         result = check_hubspot(settings, os.environ)
-        rows.append(_row(_("hubspot connection"), result.ok, result.detail))
+        rows.append(_row(_("hubspot connection"), ok=result.ok, detail=result.detail))
+
     if settings.report.recipients or settings.report.smtp_username:
+        report = settings.report
         try:
-            client = connect(settings.report, smtp_password(settings.report, os.environ))
+            client = connect(report, smtp_password(report, os.environ))
             client.quit()
-            rows.append(_row(_("mail server"), True, _("connected to {host}:{port}").format(
-                host=settings.report.smtp_host, port=settings.report.smtp_port)))
+            detail = _("connected to {host}:{port}").format(host=report.smtp_host,
+                                                           port=report.smtp_port)
+            rows.append(_row(_("mail server"), ok=True, detail=detail))
         except SglError as error:
-            rows.append(_row(_("mail server"), False, str(error)))
+            rows.append(_row(_("mail server"), ok=False, detail=str(error)))
     return rows
 
 
-def _row(check: str, ok: bool, detail: str) -> dict[str, str]:
+def _row(check: str, *, ok: bool, detail: str) -> dict[str, str]:
     # The status stays "ok" or "failed" in every language: scripts read it from JSON and CSV.
     return {"check": check, "status": "ok" if ok else "failed", "detail": detail}

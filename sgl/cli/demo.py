@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -11,6 +12,9 @@ from sgl.cli import output
 from sgl.cli.output import OutputFormat
 from sgl.errors import SglError
 from sgl.i18n import _
+
+# The demo company is Japanese: "today" is the date in Tokyo.
+DEMO_ZONE = ZoneInfo("Asia/Tokyo")
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +33,7 @@ def register(app: typer.Typer) -> None:
         from flows.demo import run_demo
 
         try:
-            day = date.fromisoformat(as_of) if as_of else date.today()
+            day = date.fromisoformat(as_of) if as_of else datetime.now(DEMO_ZONE).date()
         except ValueError:
             raise typer.BadParameter(_("{value!r} is not a date in the form YYYY-MM-DD.")
                                      .format(value=as_of), param_hint="--as-of") from None
