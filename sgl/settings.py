@@ -344,6 +344,28 @@ class AlertSettings(Section):
     ops_address: str | None = None
 
 
+class ImportSettings(Section):
+    """`sgl import`: how exported files are read."""
+
+    # Time zone of export timestamps written without one (Zoho "15 Apr, 2021 00:03:00").
+    # A mapping's own `timezone` key wins over it.
+    timezone: str = "UTC"
+    # HubSpot exports write dates such as "2024-03-31 16:00" in the portal's time zone;
+    # unset means [general] timezone.
+    hubspot_timezone: str | None = None
+
+    @field_validator("timezone", "hubspot_timezone")
+    @classmethod
+    def _known_import_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(_("an IANA time zone name such as Asia/Tokyo")) from None
+        return value
+
+
 class Settings(Section):
     general: GeneralSettings = Field(default_factory=GeneralSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
@@ -351,6 +373,7 @@ class Settings(Section):
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
 
     # Where the settings came from: relative paths are resolved against base_dir.
     config_file: Path | None = Field(default=None, exclude=True)
