@@ -1,0 +1,826 @@
+"""Attribution: the origin and channel of every lead and opportunity, decided per field.
+
+Order of decision for each field, every step recording the id of what decided it:
+
+1. ``explicit``: a person set the CRM origin or channel field. A value counts as person-set
+   when it is not empty and differs from the last value this product wrote to that record
+   and field (``writeback_log`` rows with result ``written``). A person-set channel implies
+   its origin (``explicit:channel``), since every channel belongs to one origin.
+2. the rules file, first match in file order; when a person fixed only the origin, the
+   channel comes from the first matching rule of that origin.
+3. fallback: a sales user typing the record in is ``sales/other_sales``; a form, marketing
+   automation or another integration is ``marketing/other_marketing``; anything else is
+   ``unknown/unknown`` (rule ids ``fallback:sales_by_hand``, ``fallback:automated``,
+   ``fallback:unknown``). A decided origin without a channel of its own gets the origin's
+   default channel (``default:<origin>``).
+4. dormant revival: a sales-origin record whose channel was not set by a person and is in
+   the configured set becomes ``dormant_revival`` when its account's history went quiet
+   before the record was created (rule id ``dormant:<signal>``).
+
+Leads of one person (see :mod:`transforms.identity`) share the decision of the person's
+earliest record, unless a record holds a person-set value: then the latest such record's
+decision is the person's. A record's own person-set field is never replaced. Opportunities
+inherit per field from their lead (rule ids ``lead:<rule>``) unless they hold their own
+person-set value; HubSpot deals inherit from their earliest-created associated contact, and
+opportunities without any lead are decided on their own fields like leads.
+
+Everything here is Polars on whole frames; there is no per-row Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from transforms.identity import resolve_persons
+from transforms.rules import (
+    CHANNELS_BY_ORIGIN,
+    DEFAULT_CHANNEL,
+    ORIGIN_OF_CHANNEL,
+    ORIGINS,
+    RuleSet,
+    fold_expr,
+    fold_text,
+    match_rules,
+)
+
+logger = logging.getLogger(__name__)
+
+UTC_TIMESTAMP = pl.Datetime("us", "UTC")
+AMOUNT = pl.Decimal(20, 4)
+
+# Canonical columns this module and the KPIs read, with their warehouse types.
+CANONICAL_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "users": {"source": pl.Utf8(), "source_id": pl.Utf8(), "crm_user_id": pl.Utf8(),
+              "name": pl.Utf8(), "role": pl.Utf8(), "team": pl.Utf8()},
+    "accounts": {"source": pl.Utf8(), "source_id": pl.Utf8(), "domain": pl.Utf8(),
+                 "is_abm_target": pl.Boolean()},
+    "leads": {"source": pl.Utf8(), "source_id": pl.Utf8(), "object": pl.Utf8(),
+              "person_id": pl.Utf8(), "email": pl.Utf8(), "full_name": pl.Utf8(),
+              "created_at": UTC_TIMESTAMP, "created_by": pl.Utf8(),
+              "owner_at_creation": pl.Utf8(), "owner_id": pl.Utf8(),
+              "lead_source": pl.Utf8(), "record_source": pl.Utf8(),
+              "record_source_detail": pl.Utf8(), "status": pl.Utf8(),
+              "qualified_at": UTC_TIMESTAMP, "converted_at": UTC_TIMESTAMP,
+              "opportunity_id": pl.Utf8(), "account_id": pl.Utf8(), "contact_id": pl.Utf8(),
+              "crm_origin": pl.Utf8(), "crm_channel": pl.Utf8(), "modified_at": UTC_TIMESTAMP,
+              "loaded_at": UTC_TIMESTAMP},
+    "opportunities": {"source": pl.Utf8(), "source_id": pl.Utf8(), "object": pl.Utf8(),
+                      "name": pl.Utf8(), "account_id": pl.Utf8(), "owner_id": pl.Utf8(),
+                      "created_by": pl.Utf8(), "created_at": UTC_TIMESTAMP,
+                      "opportunity_type": pl.Utf8(), "stage": pl.Utf8(),
+                      "is_closed": pl.Boolean(), "is_won": pl.Boolean(), "closed_at": pl.Date(),
+                      "amount": AMOUNT, "currency": pl.Utf8(), "loss_reason": pl.Utf8(),
+                      "next_step": pl.Utf8(), "lead_id": pl.Utf8(), "contact_id": pl.Utf8(),
+                      "lead_source": pl.Utf8(), "crm_origin": pl.Utf8(),
+                      "crm_channel": pl.Utf8(), "modified_at": UTC_TIMESTAMP,
+                      "loaded_at": UTC_TIMESTAMP},
+    "activities": {"source": pl.Utf8(), "source_id": pl.Utf8(), "activity_type": pl.Utf8(),
+                   "owner_id": pl.Utf8(), "lead_id": pl.Utf8(), "contact_id": pl.Utf8(),
+                   "account_id": pl.Utf8(), "opportunity_id": pl.Utf8(),
+                   "duration_minutes": pl.Float64(), "occurred_at": UTC_TIMESTAMP,
+                   "loaded_at": UTC_TIMESTAMP},
+    "associations": {"source": pl.Utf8(), "from_object": pl.Utf8(), "from_id": pl.Utf8(),
+                     "to_object": pl.Utf8(), "to_id": pl.Utf8()},
+    "writeback_log": {"source": pl.Utf8(), "object": pl.Utf8(), "source_id": pl.Utf8(),
+                      "field": pl.Utf8(), "after": pl.Utf8(), "result": pl.Utf8(),
+                      "logged_at": UTC_TIMESTAMP},
+    "attribution": {"source": pl.Utf8(), "record_kind": pl.Utf8(), "source_id": pl.Utf8(),
+                    "origin": pl.Utf8(), "channel": pl.Utf8(), "origin_rule": pl.Utf8(),
+                    "channel_rule": pl.Utf8(), "origin_explicit": pl.Boolean(),
+                    "channel_explicit": pl.Boolean(), "decided_at": UTC_TIMESTAMP,
+                    "computed_at": UTC_TIMESTAMP},
+}
+ATTRIBUTION_COLUMNS = list(CANONICAL_SCHEMAS["attribution"])
+RECORD_KEY = ["source", "record_kind", "source_id"]
+
+DORMANT_SIGNALS = ("former_customer", "last_opportunity_lost", "inactive")
+
+# HubSpot Record source values (hs_object_source) that mean a user typed the record in, and
+# values that mean a form, automation or integration created it. Other values (IMPORT, ...)
+# say nothing about who generated the lead.
+MANUAL_RECORD_SOURCES = ("crm_ui", "mobile_ios", "mobile_android", "extension", "sales",
+                         "contacts", "bcc_to_crm", "email_integration")
+AUTOMATED_RECORD_SOURCES = ("form", "forms", "automation_platform", "analytics", "api",
+                            "integration", "batch_update", "bot", "conversations", "ads",
+                            "marketing_email", "workflows")
+
+# Object names that mark a deal or a contact in the associations table.
+DEAL_OBJECTS = ("deals", "deal", "0-3", "opportunity", "opportunities")
+CONTACT_OBJECTS = ("contacts", "contact", "0-1")
+
+# Labels a person may type into the CRM origin or channel field, besides the ids themselves.
+ORIGIN_LABELS: dict[str, tuple[str, ...]] = {
+    "sales": ("Sales", "SGL", "営業", "営業起点"),
+    "marketing": ("Marketing", "MQL", "マーケティング", "マーケティング起点"),
+    "partner": ("Partner", "パートナー", "代理店"),
+    "unknown": ("Unknown", "不明"),
+}
+CHANNEL_LABELS: dict[str, tuple[str, ...]] = {
+    "referral": ("Referral", "リファーラル", "紹介", "リファーラル(紹介)"),
+    "dormant_revival": ("Dormant revival", "休眠顧客の掘り起こし", "休眠掘り起こし"),
+    "network": ("Network", "人脈・名刺からの再接触", "人脈", "名刺"),
+    "social": ("Social", "SNS・個人発信", "SNS"),
+    "abm": ("ABM", "ABM的アウトバウンド"),
+    "other_sales": ("Other sales", "その他の営業起点"),
+}
+
+
+@dataclass(frozen=True)
+class AttributionParams:
+    """The settings attribution reads, as plain values (see ``[attribution]``)."""
+
+    timezone: str = "Asia/Tokyo"
+    sales_roles: tuple[str, ...] = ("sales",)
+    inside_sales_counts_as_sales: bool = True
+    dormant_days: int = 180
+    dormant_signals: tuple[str, ...] = DORMANT_SIGNALS
+    dormant_channels: tuple[str, ...] = ("other_sales", "abm", "network")
+    existing_business_types: tuple[str, ...] = ("Existing Business",)
+    origin_fields: tuple[str, ...] = ("SGL_Origin__c", "sgl_origin")
+    channel_fields: tuple[str, ...] = ("SGL_Channel__c", "sgl_channel")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> AttributionParams:
+        """Build the parameters from a loaded ``sgl.settings.Settings``."""
+        section = settings.attribution
+        return cls(
+            timezone=settings.general.timezone,
+            sales_roles=tuple(section.sales_roles),
+            inside_sales_counts_as_sales=section.inside_sales_counts_as_sales,
+            dormant_days=section.dormant_days,
+            dormant_signals=tuple(section.dormant_signals),
+            dormant_channels=tuple(section.dormant_channels),
+            existing_business_types=tuple(section.existing_business_types),
+            origin_fields=tuple(section.origin_fields),
+            channel_fields=tuple(section.channel_fields),
+        )
+
+
+def canonical(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame | None = None,
+              ) -> pl.DataFrame:
+    """Build a frame of a canonical table; missing columns are null, extra ones are kept.
+
+    >>> canonical("users", [{"source": "sf", "source_id": "U1", "role": "sales"}]).width
+    6
+    """
+    schema = CANONICAL_SCHEMAS[table]
+    if rows is None:
+        return pl.DataFrame(schema=schema)
+    frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(
+        list(rows), infer_schema_length=None)
+    if frame.height == 0 and frame.width == 0:
+        return pl.DataFrame(schema=schema)
+    columns = []
+    for name, dtype in schema.items():
+        if name not in frame.columns:
+            columns.append(pl.lit(None, dtype=dtype).alias(name))
+        elif frame.schema[name] != dtype:
+            columns.append(_cast(pl.col(name), frame.schema[name], dtype).alias(name))
+        else:
+            columns.append(pl.col(name))
+    extra = [pl.col(name) for name in frame.columns if name not in schema]
+    return frame.select(columns + extra)
+
+
+def _cast(expr: pl.Expr, current: pl.DataType, wanted: pl.DataType) -> pl.Expr:
+    if isinstance(wanted, pl.Datetime) and current == pl.Utf8:
+        return expr.str.to_datetime(time_zone="UTC", time_unit="us")
+    if isinstance(wanted, pl.Datetime) and isinstance(current, pl.Datetime):
+        if current.time_zone is None:
+            return expr.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
+        return expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    if wanted == pl.Date and current == pl.Utf8:
+        return expr.str.to_date()
+    if isinstance(wanted, pl.Decimal) and current == pl.Utf8:
+        return expr.cast(wanted)
+    return expr.cast(wanted)
+
+
+@dataclass
+class CanonicalFrames:
+    """The canonical tables attribution and the KPIs read; each defaults to empty."""
+
+    leads: pl.DataFrame = field(default_factory=lambda: canonical("leads"))
+    opportunities: pl.DataFrame = field(default_factory=lambda: canonical("opportunities"))
+    users: pl.DataFrame = field(default_factory=lambda: canonical("users"))
+    accounts: pl.DataFrame = field(default_factory=lambda: canonical("accounts"))
+    activities: pl.DataFrame = field(default_factory=lambda: canonical("activities"))
+    associations: pl.DataFrame = field(default_factory=lambda: canonical("associations"))
+    writeback_log: pl.DataFrame = field(default_factory=lambda: canonical("writeback_log"))
+    attribution: pl.DataFrame = field(default_factory=lambda: canonical("attribution"))
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            frame = getattr(self, item.name)
+            frame = canonical(item.name, frame)
+            if "is_deleted" in frame.columns:
+                frame = frame.filter(~pl.col("is_deleted").fill_null(value=False))
+            setattr(self, item.name, frame)
+
+
+@dataclass
+class AttributionResult:
+    """Decisions as ``attribution`` table rows, with the facts behind them and the persons."""
+
+    table: pl.DataFrame      # the attribution table's columns, one row per lead and opportunity
+    details: pl.DataFrame    # table columns plus the facts, person and inheritance behind them
+    persons: pl.DataFrame    # resolve_persons output: source, source_id, person_id, keys
+    links: pl.DataFrame      # opportunity -> lead pairs (all of them, with priority)
+
+
+# -- entry point --------------------------------------------------------------------------
+
+
+def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams,
+              now: datetime, scope: RecordScope | None = None) -> AttributionResult:
+    """Decide origin and channel of every lead and opportunity (or of ``scope`` only).
+
+    ``now`` stamps ``computed_at`` and, where origin or channel changed against
+    ``frames.attribution``, ``decided_at``.
+    """
+    persons = resolve_persons(frames.leads, frames.accounts)
+    links = link_opportunities(frames.leads, frames.opportunities, frames.associations)
+
+    leads = frames.leads
+    opportunities = frames.opportunities
+    if scope is not None:
+        leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
+        opportunities = opportunities.join(scope.opportunities, on=["source", "source_id"],
+                                           how="semi")
+
+    records = _records(leads, opportunities)
+    records = _with_roles(records, frames.users, params)
+    records = records.join(
+        frames.accounts.select("source", pl.col("source_id").alias("account_id"),
+                               "is_abm_target").unique(["source", "account_id"]),
+        on=["source", "account_id"], how="left")
+    records = account_history(records, frames.opportunities, frames.activities, params)
+    records = person_set_values(records, frames.writeback_log, params)
+
+    decided = match_rules(records, rules)
+    decided = _decide_fields(decided)
+    decided = _apply_dormant(decided, params)
+
+    lead_rows = _share_within_person(decided.filter(pl.col("record_kind") == "lead"), persons)
+    opportunity_rows = _inherit_from_leads(
+        decided.filter(pl.col("record_kind") == "opportunity"), lead_rows, links)
+    details = pl.concat([lead_rows, opportunity_rows], how="diagonal_relaxed")
+    details = _stamp(details, frames.attribution, now)
+
+    logger.info("attribution decided %d leads and %d opportunities",
+                lead_rows.height, opportunity_rows.height)
+    return AttributionResult(table=details.select(ATTRIBUTION_COLUMNS), details=details,
+                             persons=persons, links=links)
+
+
+# -- records and facts --------------------------------------------------------------------
+
+
+def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
+    lead_records = leads.select(
+        "source", "source_id", "object", pl.lit("lead").alias("record_kind"), "created_at",
+        "lead_source", "record_source", "record_source_detail",
+        pl.col("created_by").alias("creator_id"),
+        pl.coalesce("owner_at_creation", "owner_id").alias("owner_at_creation_id"),
+        "account_id", pl.lit(None, dtype=pl.Utf8).alias("opportunity_type"),
+        "crm_origin", "crm_channel",
+    )
+    opportunity_records = opportunities.select(
+        "source", "source_id", "object", pl.lit("opportunity").alias("record_kind"),
+        "created_at", "lead_source", pl.lit(None, dtype=pl.Utf8).alias("record_source"),
+        pl.lit(None, dtype=pl.Utf8).alias("record_source_detail"),
+        pl.col("created_by").alias("creator_id"),
+        pl.col("owner_id").alias("owner_at_creation_id"), "account_id", "opportunity_type",
+        "crm_origin", "crm_channel",
+    )
+    return pl.concat([lead_records, opportunity_records], how="vertical_relaxed")
+
+
+def effective_role(role: pl.Expr, params: AttributionParams) -> pl.Expr:
+    """Map a user role to ``sales`` when it counts as sales; keep other roles as they are."""
+    counts = role.is_in(list(params.sales_roles))
+    if params.inside_sales_counts_as_sales:
+        counts = counts | (role == "inside_sales")
+    return pl.when(counts).then(pl.lit("sales")).otherwise(role)
+
+
+def user_roles(users: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
+    """Return ``source, user_id, role, effective_role, team`` keyed by owner id and user id.
+
+    HubSpot records name their creator by user id (``crm_user_id``) and their owner by owner
+    id (``source_id``), so both keys are listed.
+    """
+    base = users.select("source", "source_id", "crm_user_id", "role", "team",
+                        effective_role(pl.col("role"), params).alias("effective_role"))
+    by_id = base.select("source", pl.col("source_id").alias("user_id"), "role",
+                        "effective_role", "team")
+    by_crm_id = (base.filter(pl.col("crm_user_id").is_not_null()
+                             & (pl.col("crm_user_id") != pl.col("source_id")))
+                 .select("source", pl.col("crm_user_id").alias("user_id"), "role",
+                         "effective_role", "team"))
+    return pl.concat([by_id, by_crm_id]).unique(["source", "user_id"], keep="first",
+                                                maintain_order=True)
+
+
+def _with_roles(records: pl.DataFrame, users: pl.DataFrame,
+                params: AttributionParams) -> pl.DataFrame:
+    roles = user_roles(users, params).select("source", "user_id", "effective_role")
+    return (
+        records
+        .join(roles.rename({"user_id": "creator_id", "effective_role": "creator_role"}),
+              on=["source", "creator_id"], how="left")
+        .join(roles.rename({"user_id": "owner_at_creation_id", "effective_role": "owner_role"}),
+              on=["source", "owner_at_creation_id"], how="left")
+    )
+
+
+def local_date(expr: pl.Expr, timezone: str) -> pl.Expr:
+    """Convert a UTC timestamp to its calendar date in ``timezone``."""
+    return expr.dt.convert_time_zone(timezone).dt.date()
+
+
+def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
+                    activities: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
+    """Add the account's history before each record's creation.
+
+    Columns added: ``created_local_date``, ``days_since_last_activity`` (local dates),
+    ``days_since_last_closed_opportunity``, ``last_closed_lost``, ``former_customer``.
+    Date-only ``closed_at`` is compared with the record's local creation date, strictly
+    before it, so the record's own events never count as its history.
+    """
+    records = records.with_row_index("_row").with_columns(
+        local_date(pl.col("created_at"), params.timezone).alias("created_local_date"))
+    keyed = records.filter(pl.col("account_id").is_not_null()
+                           & pl.col("created_at").is_not_null())
+    left = keyed.select("_row", "source", "account_id", "created_at", "created_local_date",
+                        "opportunity_type")
+
+    activity_accounts = activities.join(
+        opportunities.select("source", pl.col("source_id").alias("opportunity_id"),
+                             pl.col("account_id").alias("_opportunity_account")),
+        on=["source", "opportunity_id"], how="left",
+    ).select("source", pl.coalesce("account_id", "_opportunity_account").alias("account_id"),
+             "occurred_at").filter(pl.col("account_id").is_not_null()
+                                   & pl.col("occurred_at").is_not_null()).sort("occurred_at")
+    last_activity = left.sort("created_at").join_asof(
+        activity_accounts.rename({"occurred_at": "_last_activity_at"}),
+        left_on="created_at", right_on="_last_activity_at", by=["source", "account_id"],
+        strategy="backward", allow_exact_matches=False, check_sortedness=False,
+    ).select("_row", "_last_activity_at")
+
+    closed = (
+        opportunities.filter(pl.col("is_closed").fill_null(value=False)
+                             & pl.col("closed_at").is_not_null()
+                             & pl.col("account_id").is_not_null())
+        .select("source", "account_id", pl.col("closed_at").alias("_last_closed_at"),
+                pl.col("is_won").fill_null(value=False).alias("_last_closed_won"))
+        # On a day with both outcomes the won deal sorts last, so it counts as the last one.
+        .sort("_last_closed_at", "_last_closed_won")
+    )
+    last_closed = left.sort("created_local_date").join_asof(
+        closed, left_on="created_local_date", right_on="_last_closed_at",
+        by=["source", "account_id"], strategy="backward", allow_exact_matches=False,
+        check_sortedness=False,
+    ).select("_row", "_last_closed_at", "_last_closed_won")
+
+    existing_types = [fold_text(value) for value in params.existing_business_types]
+    customer_since = pl.concat([
+        opportunities.filter(pl.col("is_won").fill_null(value=False))
+        .select("source", "account_id", pl.col("closed_at").alias("_since")),
+        opportunities.filter(fold_expr(pl.col("opportunity_type")).is_in(existing_types))
+        .select("source", "account_id",
+                local_date(pl.col("created_at"), params.timezone).alias("_since")),
+    ]).filter(pl.col("account_id").is_not_null() & pl.col("_since").is_not_null()).group_by(
+        "source", "account_id").agg(pl.col("_since").min())
+    former = left.join(customer_since, on=["source", "account_id"], how="left").select(
+        "_row",
+        ((pl.col("_since") < pl.col("created_local_date")).fill_null(value=False)
+         | fold_expr(pl.col("opportunity_type")).is_in(existing_types).fill_null(value=False))
+        .alias("former_customer"),
+    )
+
+    facts = (
+        records.join(last_activity, on="_row", how="left")
+        .join(last_closed, on="_row", how="left")
+        .join(former, on="_row", how="left")
+    )
+    return facts.with_columns(
+        (pl.col("created_local_date")
+         - local_date(pl.col("_last_activity_at"), params.timezone)).dt.total_days()
+        .alias("days_since_last_activity"),
+        (pl.col("created_local_date") - pl.col("_last_closed_at")).dt.total_days()
+        .alias("days_since_last_closed_opportunity"),
+        (pl.col("_last_closed_at").is_not_null()
+         & ~pl.col("_last_closed_won").fill_null(value=True)).alias("last_closed_lost"),
+        pl.col("former_customer").fill_null(value=False),
+    ).sort("_row").drop("_row", "_last_activity_at", "_last_closed_at", "_last_closed_won")
+
+
+def _vocabulary(labels: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    pairs = {fold_text(value): key for key, values in labels.items()
+             for value in (key, *values)}
+    return pl.DataFrame({"folded": list(pairs), "value": list(pairs.values())},
+                        schema={"folded": pl.Utf8, "value": pl.Utf8})
+
+
+def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
+                      params: AttributionParams) -> pl.DataFrame:
+    """Add ``origin_set``/``channel_set``: the CRM values a person set, as ids, else null.
+
+    Also adds ``last_written_origin``/``last_written_channel`` and ``origin_unrecognized`` /
+    ``channel_unrecognized`` (a person-set value that is no known id or label: it is kept
+    out of the decision and listed for review).
+    """
+    written = writeback_log.filter(pl.col("result") == "written")
+    for kind, names in (("origin", params.origin_fields), ("channel", params.channel_fields)):
+        last = (
+            written.filter(pl.col("field").is_in(list(names)))
+            .sort("logged_at")
+            .group_by("source", "object", "source_id")
+            .agg(pl.col("after").last().alias(f"last_written_{kind}"))
+        )
+        records = records.join(last, on=["source", "object", "source_id"], how="left")
+
+    origin_words = _vocabulary(ORIGIN_LABELS)
+    channel_words = _vocabulary(CHANNEL_LABELS | {
+        channel: () for channel in ORIGIN_OF_CHANNEL if channel not in CHANNEL_LABELS})
+    for kind, words in (("origin", origin_words), ("channel", channel_words)):
+        value = fold_expr(pl.col(f"crm_{kind}"))
+        person_set = value.is_not_null() & (
+            value.ne_missing(fold_expr(pl.col(f"last_written_{kind}"))))
+        records = (
+            records.with_columns(pl.when(person_set).then(value).otherwise(None)
+                                 .alias(f"_{kind}_folded"))
+            .join(words.rename({"folded": f"_{kind}_folded", "value": f"{kind}_set"}),
+                  on=f"_{kind}_folded", how="left")
+            .with_columns((pl.col(f"_{kind}_folded").is_not_null()
+                           & pl.col(f"{kind}_set").is_null()).alias(f"{kind}_unrecognized"))
+            .drop(f"_{kind}_folded")
+        )
+    return records
+
+
+# -- per-field decision --------------------------------------------------------------------
+
+
+def _by_origin(origin: pl.Expr, column_prefix: str) -> pl.Expr:
+    chain = pl.when(origin == ORIGINS[0]).then(pl.col(f"{column_prefix}_{ORIGINS[0]}"))
+    for name in ORIGINS[1:]:
+        chain = chain.when(origin == name).then(pl.col(f"{column_prefix}_{name}"))
+    return chain.otherwise(None)
+
+
+def _mapped(expr: pl.Expr, mapping: Mapping[str, str]) -> pl.Expr:
+    return expr.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+
+
+def fallback_expr() -> tuple[pl.Expr, pl.Expr]:
+    """Return the fallback (origin, rule id) expressions over a facts frame."""
+    record_source = fold_expr(pl.col("record_source"))
+    by_hand = record_source.is_null() | record_source.is_in(list(MANUAL_RECORD_SOURCES))
+    creator_sales = pl.col("creator_role") == "sales"
+    automated = (pl.col("creator_role").is_in(["marketing", "integration"])
+                 | record_source.is_in(list(AUTOMATED_RECORD_SOURCES)))
+    origin = (pl.when(creator_sales.fill_null(value=False) & by_hand).then(pl.lit("sales"))
+              .when(automated.fill_null(value=False)).then(pl.lit("marketing"))
+              .otherwise(pl.lit("unknown")))
+    rule = (pl.when(creator_sales.fill_null(value=False) & by_hand)
+            .then(pl.lit("fallback:sales_by_hand"))
+            .when(automated.fill_null(value=False)).then(pl.lit("fallback:automated"))
+            .otherwise(pl.lit("fallback:unknown")))
+    return origin, rule
+
+
+def _decide_fields(frame: pl.DataFrame) -> pl.DataFrame:
+    fallback_origin, fallback_rule = fallback_expr()
+    implied = _mapped(pl.col("channel_set"), ORIGIN_OF_CHANNEL)
+    frame = frame.with_columns(
+        pl.coalesce("origin_set", implied, "rule_origin", fallback_origin).alias("origin"),
+        pl.when(pl.col("origin_set").is_not_null()).then(pl.lit("explicit"))
+        .when(implied.is_not_null()).then(pl.lit("explicit:channel"))
+        .when(pl.col("rule_origin").is_not_null()).then(pl.col("rule_id"))
+        .otherwise(fallback_rule).alias("origin_rule"),
+        pl.col("origin_set").is_not_null().alias("origin_explicit"),
+        pl.col("channel_set").is_not_null().alias("channel_explicit"),
+    )
+    rule_channel = _by_origin(pl.col("origin"), "rule_channel")
+    rule_channel_id = _by_origin(pl.col("origin"), "rule_id")
+    from_fallback = (pl.col("origin_set").is_null() & implied.is_null()
+                     & pl.col("rule_origin").is_null())
+    default = _mapped(pl.col("origin"), DEFAULT_CHANNEL)
+    return frame.with_columns(
+        pl.coalesce("channel_set", rule_channel, default).alias("channel"),
+        pl.when(pl.col("channel_set").is_not_null()).then(pl.lit("explicit"))
+        .when(rule_channel.is_not_null()).then(rule_channel_id)
+        .when(from_fallback).then(pl.col("origin_rule"))
+        .otherwise(pl.lit("default:") + pl.col("origin")).alias("channel_rule"),
+    )
+
+
+def dormant_signal_expr(params: AttributionParams) -> pl.Expr:
+    """Return the first dormant signal that holds for a record's account, or null."""
+    signals = {
+        "former_customer": pl.col("former_customer").fill_null(value=False),
+        "last_opportunity_lost": pl.col("last_closed_lost").fill_null(value=False),
+        "inactive": (pl.col("days_since_last_activity") > params.dormant_days)
+        .fill_null(value=False),
+    }
+    chain: Any = None
+    for name in DORMANT_SIGNALS:
+        if name not in params.dormant_signals:
+            continue
+        chain = (pl.when(signals[name]) if chain is None else chain.when(signals[name])
+                 ).then(pl.lit(name))
+    return pl.lit(None, dtype=pl.Utf8) if chain is None else chain.otherwise(None)
+
+
+def _apply_dormant(frame: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
+    signal = dormant_signal_expr(params)
+    refine = ((pl.col("origin") == "sales") & ~pl.col("channel_explicit")
+              & pl.col("channel").is_in(list(params.dormant_channels)) & signal.is_not_null())
+    return frame.with_columns(signal.alias("dormant_signal")).with_columns(
+        pl.when(refine).then(pl.lit("dormant_revival")).otherwise(pl.col("channel"))
+        .alias("channel"),
+        pl.when(refine).then(pl.lit("dormant:") + pl.col("dormant_signal"))
+        .otherwise(pl.col("channel_rule")).alias("channel_rule"),
+    )
+
+
+DECISION_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule"]
+
+
+def _share_within_person(leads: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    """Give each lead its person's decision unless the lead holds a person-set value."""
+    leads = leads.join(persons.select("source", "source_id", "person_id", "is_first_touch"),
+                       on=["source", "source_id"], how="left").with_columns(
+        pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id")).alias(
+            "person_id"),
+        (pl.col("origin_explicit") | pl.col("channel_explicit")).alias("_has_set"),
+        (pl.col("source") + ":" + pl.col("source_id")).alias("_key"),
+    )
+    decision = pl.struct(*DECISION_COLUMNS, "_key")
+    chosen = (
+        leads.sort("created_at", "source", "source_id", nulls_last=True)
+        .group_by("person_id")
+        .agg(
+            decision.filter(pl.col("_has_set")).last().alias("_set"),
+            decision.first().alias("_first"),
+        )
+        .select("person_id", pl.coalesce("_set", "_first").alias("_person"))
+        .unnest("_person")
+        .rename({name: f"person_{name}" for name in [*DECISION_COLUMNS, "_key"]})
+    )
+    leads = leads.join(chosen, on="person_id", how="left")
+    own = pl.col("_has_set")
+    return leads.with_columns(
+        *[pl.when(own).then(pl.col(name)).otherwise(pl.col(f"person_{name}")).alias(name)
+          for name in DECISION_COLUMNS],
+        pl.when(own).then(pl.col("_key")).otherwise(pl.col("person__key")).alias("decided_by"),
+    ).drop("_has_set", "_key", "person__key", *[f"person_{name}" for name in DECISION_COLUMNS])
+
+
+def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
+                       associations: pl.DataFrame) -> pl.DataFrame:
+    """List every (opportunity, lead) pair with the priority of the link that makes it.
+
+    Priorities: 1 the opportunity's ``lead_id``; 2 the lead's ``opportunity_id`` (its
+    conversion); 3 a HubSpot deal-contact association; 4 the opportunity's contact being
+    the lead's record or its converted contact. Returns ``source, opportunity_id, lead_id,
+    priority, lead_created_at, is_inherited`` where ``is_inherited`` marks the one pair per
+    opportunity it inherits from: lowest priority, then earliest-created lead.
+    """
+    lead_keys = leads.select("source", pl.col("source_id").alias("lead_id"),
+                             pl.col("created_at").alias("lead_created_at"))
+    pairs = [
+        opportunities.filter(pl.col("lead_id").is_not_null()).select(
+            "source", pl.col("source_id").alias("opportunity_id"), "lead_id",
+            pl.lit(1).alias("priority")),
+        leads.filter(pl.col("opportunity_id").is_not_null()).select(
+            "source", "opportunity_id", pl.col("source_id").alias("lead_id"),
+            pl.lit(2).alias("priority")),
+    ]
+    from_object = pl.col("from_object").str.to_lowercase()
+    to_object = pl.col("to_object").str.to_lowercase()
+    pairs.append(pl.concat([
+        associations.filter(from_object.is_in(DEAL_OBJECTS) & to_object.is_in(CONTACT_OBJECTS))
+        .select("source", pl.col("from_id").alias("opportunity_id"),
+                pl.col("to_id").alias("lead_id")),
+        associations.filter(from_object.is_in(CONTACT_OBJECTS) & to_object.is_in(DEAL_OBJECTS))
+        .select("source", pl.col("to_id").alias("opportunity_id"),
+                pl.col("from_id").alias("lead_id")),
+    ]).with_columns(pl.lit(3).alias("priority")))
+    with_contact = opportunities.filter(pl.col("contact_id").is_not_null()).select(
+        "source", pl.col("source_id").alias("opportunity_id"), "contact_id")
+    pairs.append(pl.concat([
+        with_contact.join(leads.select("source", pl.col("source_id").alias("contact_id"),
+                                       pl.col("source_id").alias("lead_id")),
+                          on=["source", "contact_id"]),
+        with_contact.join(leads.filter(pl.col("contact_id").is_not_null())
+                          .select("source", "contact_id", pl.col("source_id").alias("lead_id")),
+                          on=["source", "contact_id"]),
+    ]).select("source", "opportunity_id", "lead_id", pl.lit(4).alias("priority")))
+
+    known_opportunities = opportunities.select(
+        "source", pl.col("source_id").alias("opportunity_id"))
+    linked = (
+        pl.concat([pair.with_columns(pl.col("priority").cast(pl.Int8)) for pair in pairs])
+        .join(lead_keys, on=["source", "lead_id"], how="inner")
+        .join(known_opportunities, on=["source", "opportunity_id"], how="semi")
+        .group_by("source", "opportunity_id", "lead_id")
+        .agg(pl.col("priority").min(), pl.col("lead_created_at").first())
+        .sort("source", "opportunity_id", "priority", "lead_created_at", "lead_id",
+              nulls_last=True)
+    )
+    return linked.with_columns(
+        (pl.int_range(pl.len()).over("source", "opportunity_id") == 0).alias("is_inherited"))
+
+
+def _inherit_from_leads(opportunities: pl.DataFrame, leads: pl.DataFrame,
+                        links: pl.DataFrame) -> pl.DataFrame:
+    inherited = links.filter(pl.col("is_inherited")).select(
+        "source", pl.col("opportunity_id").alias("source_id"),
+        pl.col("lead_id").alias("linked_lead_id"))
+    lead_decisions = leads.select(
+        "source", pl.col("source_id").alias("linked_lead_id"),
+        *[pl.col(name).alias(f"lead_{name}") for name in DECISION_COLUMNS])
+    frame = opportunities.join(inherited, on=["source", "source_id"], how="left").join(
+        lead_decisions, on=["source", "linked_lead_id"], how="left")
+
+    has_lead = pl.col("lead_origin").is_not_null()
+    implied = _mapped(pl.col("channel_set"), ORIGIN_OF_CHANNEL)
+    origin = pl.coalesce("origin_set", implied, "lead_origin")
+    frame = frame.with_columns(
+        pl.when(has_lead).then(origin).otherwise(pl.col("origin")).alias("origin"),
+        pl.when(~has_lead).then(pl.col("origin_rule"))
+        .when(pl.col("origin_set").is_not_null()).then(pl.lit("explicit"))
+        .when(implied.is_not_null()).then(pl.lit("explicit:channel"))
+        .otherwise(pl.lit("lead:") + pl.col("lead_origin_rule")).alias("origin_rule"),
+    )
+    lead_channel_fits = _mapped(pl.col("lead_channel"), ORIGIN_OF_CHANNEL) == pl.col("origin")
+    return frame.with_columns(
+        pl.when(~has_lead).then(pl.col("channel"))
+        .when(pl.col("channel_set").is_not_null()).then(pl.col("channel_set"))
+        .when(lead_channel_fits).then(pl.col("lead_channel"))
+        .otherwise(_mapped(pl.col("origin"), DEFAULT_CHANNEL)).alias("channel"),
+        pl.when(~has_lead).then(pl.col("channel_rule"))
+        .when(pl.col("channel_set").is_not_null()).then(pl.lit("explicit"))
+        .when(lead_channel_fits).then(pl.lit("lead:") + pl.col("lead_channel_rule"))
+        .otherwise(pl.lit("default:") + pl.col("origin")).alias("channel_rule"),
+        pl.when(has_lead).then(pl.col("source") + ":" + pl.col("linked_lead_id"))
+        .otherwise(pl.col("source") + ":" + pl.col("source_id")).alias("decided_by"),
+    ).drop(*[f"lead_{name}" for name in DECISION_COLUMNS])
+
+
+def _stamp(details: pl.DataFrame, previous: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    stamp = pl.lit(now).cast(UTC_TIMESTAMP) if now.tzinfo else pl.lit(now).cast(
+        pl.Datetime("us")).dt.replace_time_zone("UTC")
+    before = previous.select(*RECORD_KEY, pl.col("origin").alias("_previous_origin"),
+                             pl.col("channel").alias("_previous_channel"),
+                             pl.col("decided_at").alias("_previous_decided_at"))
+    unchanged = ((pl.col("_previous_origin") == pl.col("origin"))
+                 & pl.col("_previous_channel").eq_missing(pl.col("channel")))
+    unchanged = unchanged.fill_null(value=False)
+    return details.join(before, on=RECORD_KEY, how="left").with_columns(
+        pl.when(unchanged).then(pl.col("_previous_decided_at")).otherwise(stamp)
+        .alias("decided_at"),
+        stamp.alias("computed_at"),
+    ).drop("_previous_origin", "_previous_channel", "_previous_decided_at")
+
+
+# -- incremental scope --------------------------------------------------------------------
+
+
+@dataclass
+class RecordScope:
+    """The leads and opportunities (``source, source_id``) to recompute."""
+
+    leads: pl.DataFrame
+    opportunities: pl.DataFrame
+
+
+def incremental_scope(frames: CanonicalFrames, since: datetime,
+                      persons: pl.DataFrame | None = None) -> RecordScope:
+    """Select the records to recompute after changes loaded after ``since``.
+
+    Changed records are leads, opportunities and activities loaded (or modified in the CRM)
+    after ``since``, plus records whose write-back log grew. The scope is every lead of a
+    person with a changed lead, every lead and opportunity on an account touched by a
+    change, and the leads and opportunities linked to either, closed over persons once more.
+    """
+    persons = persons if persons is not None else resolve_persons(frames.leads, frames.accounts)
+    links = link_opportunities(frames.leads, frames.opportunities, frames.associations)
+    stamp = pl.lit(since).cast(UTC_TIMESTAMP)
+
+    def changed(frame: pl.DataFrame) -> pl.Expr:
+        expression = pl.lit(value=False)
+        for name in ("loaded_at", "modified_at"):
+            if name in frame.columns:
+                expression = expression | (pl.col(name) > stamp).fill_null(value=False)
+        return expression
+
+    logged = frames.writeback_log.filter(pl.col("logged_at") > stamp).select(
+        "source", "source_id").unique()
+    changed_leads = pl.concat([
+        frames.leads.filter(changed(frames.leads)).select("source", "source_id"),
+        frames.leads.join(logged, on=["source", "source_id"], how="semi")
+        .select("source", "source_id"),
+    ])
+    changed_opportunities = pl.concat([
+        frames.opportunities.filter(changed(frames.opportunities)).select("source", "source_id"),
+        frames.opportunities.join(logged, on=["source", "source_id"], how="semi")
+        .select("source", "source_id"),
+    ])
+    touched_accounts = pl.concat([
+        frames.leads.join(changed_leads, on=["source", "source_id"], how="semi")
+        .select("source", "account_id"),
+        frames.opportunities.join(changed_opportunities, on=["source", "source_id"], how="semi")
+        .select("source", "account_id"),
+        frames.activities.filter(changed(frames.activities)).select("source", "account_id"),
+    ]).drop_nulls().unique()
+
+    leads = pl.concat([
+        changed_leads,
+        frames.leads.join(touched_accounts, on=["source", "account_id"], how="semi")
+        .select("source", "source_id"),
+        links.join(changed_opportunities.rename({"source_id": "opportunity_id"}),
+                   on=["source", "opportunity_id"], how="semi")
+        .select("source", pl.col("lead_id").alias("source_id")),
+    ]).unique()
+    affected_persons = persons.join(leads, on=["source", "source_id"], how="semi").select(
+        "person_id").unique()
+    leads = persons.join(affected_persons, on="person_id", how="semi").select(
+        "source", "source_id")
+    opportunities = pl.concat([
+        changed_opportunities,
+        frames.opportunities.join(touched_accounts, on=["source", "account_id"], how="semi")
+        .select("source", "source_id"),
+        links.join(leads.rename({"source_id": "lead_id"}), on=["source", "lead_id"], how="semi")
+        .select("source", pl.col("opportunity_id").alias("source_id")),
+    ]).unique()
+    logger.info("incremental attribution scope: %d leads, %d opportunities",
+                leads.height, opportunities.height)
+    return RecordScope(leads=leads, opportunities=opportunities)
+
+
+# -- review and preview --------------------------------------------------------------------
+
+
+def review_list(details: pl.DataFrame) -> pl.DataFrame:
+    """List records a person should decide: unknown origin, unreadable or conflicting tags."""
+    conflict = (pl.col("origin_explicit") & pl.col("channel_explicit")
+                & (_mapped(pl.col("channel"), ORIGIN_OF_CHANNEL) != pl.col("origin")))
+    reason = (
+        pl.when(pl.col("origin_unrecognized") | pl.col("channel_unrecognized"))
+        .then(pl.lit("unrecognized_crm_value"))
+        .when(conflict.fill_null(value=False)).then(pl.lit("conflicting_crm_values"))
+        .when(pl.col("origin") == "unknown").then(pl.lit("unknown_origin"))
+        .otherwise(None)
+    )
+    return (
+        details.with_columns(reason.alias("reason"))
+        .filter(pl.col("reason").is_not_null())
+        .select("reason", "source", "record_kind", "object", "source_id", "created_at",
+                "lead_source", "record_source", "record_source_detail", "creator_role",
+                "owner_role", "crm_origin", "crm_channel", "origin", "channel", "origin_rule",
+                "channel_rule")
+        .sort("reason", "source", "record_kind", "source_id")
+    )
+
+
+def compare_decisions(current: pl.DataFrame, proposed: pl.DataFrame) -> pl.DataFrame:
+    """List records whose origin or channel differs between two attribution tables."""
+    return (
+        current.select(*RECORD_KEY, pl.col("origin").alias("origin_before"),
+                       pl.col("channel").alias("channel_before"),
+                       pl.col("channel_rule").alias("rule_before"))
+        .join(proposed.select(*RECORD_KEY, pl.col("origin").alias("origin_after"),
+                              pl.col("channel").alias("channel_after"),
+                              pl.col("channel_rule").alias("rule_after")),
+              on=RECORD_KEY, how="full", coalesce=True)
+        .filter(pl.col("origin_before").ne_missing(pl.col("origin_after"))
+                | pl.col("channel_before").ne_missing(pl.col("channel_after")))
+        .sort(*RECORD_KEY)
+    )
+
+
+def summarize_moves(moves: pl.DataFrame) -> pl.DataFrame:
+    """Count the records a rule change moves, per (origin, channel) before and after."""
+    return (
+        moves.group_by("origin_before", "channel_before", "origin_after", "channel_after")
+        .agg(pl.len().alias("records"))
+        .sort("records", "origin_before", "channel_before", descending=[True, False, False])
+    )
+
+
+__all__ = [
+    "ATTRIBUTION_COLUMNS", "AttributionParams", "AttributionResult", "CANONICAL_SCHEMAS",
+    "CHANNELS_BY_ORIGIN", "CanonicalFrames", "RecordScope", "account_history", "attribute",
+    "canonical", "compare_decisions", "incremental_scope", "link_opportunities",
+    "person_set_values", "review_list", "summarize_moves", "user_roles",
+]
