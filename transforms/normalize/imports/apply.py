@@ -238,11 +238,18 @@ def normalize_entry(spec: TableSpec, frame: pl.DataFrame, file: str, *, source: 
     def count(measure: str, value: int, field_name: str = "", column: str = "") -> None:
         counts.add(file, spec.object, spec.table, measure, value, field_name, column)
 
-    count("rows_read", frame.height, "source_id", ", ".join(_columns_of(spec.id)))
     resolved = {header_key(name): name for name in frame.columns}
+    used = {item.name: _present_columns(item, resolved) for item in (spec.id, *spec.fields)}
+    count("rows_read", frame.height, "source_id", ", ".join(used["source_id"]))
     cleaned = _clean(spec, frame, resolved, count)
 
-    specs = (spec.id, *spec.fields)
+    # A field whose columns the file lacks (an optional one) is left out of the rows, so
+    # loading them never clears a value that an earlier import or pull stored.
+    specs = [item for item in (spec.id, *spec.fields)
+             if item.is_constant or used[item.name] or item.name == "source_id"]
+    for item in spec.fields:
+        if item not in specs:
+            count("absent", frame.height, item.name)
     texts = {item.name: _text(item, resolved) for item in specs}
     remapped = {item.name: _value_map(item, texts[item.name]) for item in specs}
     results = {item.name: _parse(item, _looked_up(item, remapped[item.name], lookups),
@@ -260,10 +267,11 @@ def normalize_entry(spec: TableSpec, frame: pl.DataFrame, file: str, *, source: 
         measure, name = key.split(":", 1)
         if name == "source_id" and measure == "missing":
             measure = "missing_id"
-        if measure == "mapped" and by_name[name].is_constant:
-            value = frame.height  # a constant is one literal, so its sum above counts 1
+        if by_name[name].is_constant:
+            # A constant is one literal, so the sums above count it once.
+            value = frame.height if measure == "mapped" else 0
         if value or measure == "mapped":
-            count(measure, value, name, ", ".join(_columns_of(by_name[name])))
+            count(measure, value, name, ", ".join(used[name]))
 
     normalized = cleaned.select(
         pl.lit(source).alias("source"),
@@ -271,7 +279,7 @@ def normalize_entry(spec: TableSpec, frame: pl.DataFrame, file: str, *, source: 
         pl.lit(spec.object).alias("object"),
         pl.col(RAW_COLUMN).alias("raw"),
         *[results[item.name].cast(KIND_DTYPES[item.kind]).alias(item.name)
-          for item in spec.fields],
+          for item in specs if item.name != "source_id"],
     ).filter(pl.col("source_id").is_not_null())
 
     keep = "first" if spec.unique else "last"
@@ -281,8 +289,10 @@ def normalize_entry(spec: TableSpec, frame: pl.DataFrame, file: str, *, source: 
     return unique
 
 
-def _columns_of(item: FieldSpec) -> tuple[str, ...]:
-    return item.columns or item.template_columns
+def _present_columns(item: FieldSpec, resolved: Mapping[str, str]) -> list[str]:
+    """Return the file's headers that the field reads."""
+    return [resolved[header_key(name)] for name in (*item.columns, *item.template_columns)
+            if header_key(name) in resolved]
 
 
 def _clean(spec: TableSpec, frame: pl.DataFrame, resolved: Mapping[str, str],
@@ -345,7 +355,9 @@ def _template(template: str, resolved: Mapping[str, str]) -> pl.Expr:
     for found in TEMPLATE_PART.finditer(template):
         if found.start() > position:
             parts.append(pl.lit(template[position:found.start()]))
-        column = resolved.get(header_key(found.group(1)))
+        # "{Last Name|姓}" takes the first of the named columns that the file has.
+        column = next((resolved[header_key(name)] for name in found.group(1).split("|")
+                       if header_key(name) in resolved), None)
         expression = pl.col(column) if column else pl.lit(None, pl.Utf8)
         names.append(expression)
         parts.append(expression.fill_null(""))

@@ -33,7 +33,8 @@ that names it and lists the valid choices)::
     fill = { converted_at = "created_at" }   # fill the linked row from its earliest link
 
 A field spec is a table with ``column`` (a name or a list: per row, the first non-empty of
-the columns present), or ``template`` (``"{col} {other}"``), or ``value`` (a constant), and
+the columns present), or ``template`` (``"{col} {other}"``; ``{a|b}`` takes the first of
+the columns present), or ``value`` (a constant), and
 optionally ``formats`` and ``timezone`` (timestamps and dates), ``map`` and ``default``
 (value maps; ``default`` replaces values the map lacks), ``missing`` (placeholders),
 ``optional`` (the column may be absent), ``lookup`` (a lookup's name), ``prefix`` (keep only
@@ -103,8 +104,15 @@ class FieldSpec:
     divide: float | None = None
 
     @property
+    def template_groups(self) -> tuple[tuple[str, ...], ...]:
+        """Return the template's columns; ``{a|b}`` is a group of alternatives."""
+        if not self.template:
+            return ()
+        return tuple(tuple(part.split("|")) for part in TEMPLATE_PART.findall(self.template))
+
+    @property
     def template_columns(self) -> tuple[str, ...]:
-        return tuple(TEMPLATE_PART.findall(self.template)) if self.template else ()
+        return tuple(name for group in self.template_groups for name in group)
 
     @property
     def is_constant(self) -> bool:
@@ -134,7 +142,7 @@ class TableSpec:
                 continue
             if spec.columns:
                 groups.append(spec.columns)
-            groups.extend((column,) for column in spec.template_columns)
+            groups.extend(spec.template_groups)
         return groups
 
     def mentioned_columns(self) -> set[str]:
