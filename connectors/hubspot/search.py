@@ -140,20 +140,19 @@ class ChangeSearch:
 
             self.stats.windows += 1
             order = _EdgeOrder(self.time_property, floor)
-            for page in self._window_pages(low, high, first):
-                batch = order.add(page)
+            for page, last in self._window_pages(low, high, first):
+                # The window's last page completes its newest timestamp, so nothing is held.
+                batch = order.add(page) + (order.flush() if last else [])
                 if batch:
                     yield self._counted(batch)
-            tail = order.flush()
-            if tail:
-                yield self._counted(tail)
             self.stats.skipped_at_edge += order.dropped
 
     # -- one window ----------------------------------------------------------------------
 
     def _window_pages(self, low: int, high: int, first: dict[str, Any]
-                      ) -> Iterator[list[Record]]:
-        """Yield a window's pages, new records only, in the search's order.
+                      ) -> Iterator[tuple[list[Record], bool]]:
+        """Yield a window's pages (new records only, in the search's order) and whether each
+        is the last.
 
         When the window's ``total`` shrinks between pages, records left it (changed or
         archived meanwhile) and the later ones moved to lower offsets, so the offset steps
@@ -172,10 +171,11 @@ class ChangeSearch:
             results = response.get("results") or []
             fresh = [record for record in results if record["id"] not in seen]
             seen.update(record["id"] for record in fresh)
-            yield fresh
-            offset += len(results)
-            if not results or not (response.get("paging") or {}).get("next"):
+            last = not results or not (response.get("paging") or {}).get("next")
+            yield fresh, last
+            if last:
                 return
+            offset += len(results)
             response = self._search(low, high, after=offset)
 
     def _one_millisecond(self, moment: int, floor: Key | None) -> Iterator[list[Record]]:

@@ -1,0 +1,224 @@
+"""HubSpot pulls through the real hubspot-api-client against the sandbox, into DuckDB.
+
+The sink here normalizes each page and saves it with its watermark in one warehouse
+transaction, as a sync does; associations are collected beside it. The other HubSpot test
+files import these helpers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from connectors.base import Page, Watermark
+from connectors.hubspot.connector import HubSpotConnector
+from sandbox import Sandbox
+from sandbox.hubspot.table import ARCHIVED, LIVE
+from sgl.settings import Settings
+from sgl.warehouse import SyncState, Warehouse
+from transforms.normalize import normalize
+from transforms.normalize.hubspot import HubSpotOptions, configure
+
+AS_OF = datetime(2025, 6, 30, tzinfo=UTC)
+
+
+def hubspot_settings(sandbox: Sandbox, tmp_path: Path, **hubspot: Any) -> Settings:
+    """Settings aimed at the sandbox: its URL and CA, no search delay, fast retries."""
+    values = {"enabled": True, "base_url": sandbox.url, "ca_bundle": str(sandbox.ca_file),
+              "search_delay_seconds": 0, **hubspot}
+    return Settings.model_validate({
+        "warehouse": {"path": str(tmp_path / "sgl.duckdb")},
+        "sources": {"hubspot": values,
+                    "retry": {"time_scale": 0.001, "max_attempts": 20}},
+    })
+
+
+def connector_for(sandbox: Sandbox, tmp_path: Path, **hubspot: Any) -> HubSpotConnector:
+    return HubSpotConnector(hubspot_settings(sandbox, tmp_path, **hubspot),
+                            token_source=lambda: sandbox.hubspot_token)
+
+
+@dataclass
+class WarehouseSink:
+    """Normalize each page and save it with its watermark, as a sync's sink does."""
+
+    warehouse: Warehouse
+    connector: HubSpotConnector
+    run_id: str = "test-run"
+    fail_after_pages: int | None = None
+    pages: list[Page] = field(default_factory=list)
+    associations: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        configure(HubSpotOptions.from_settings(self.connector.settings))
+
+    def __call__(self, page: Page) -> None:
+        if self.fail_after_pages is not None and len(self.pages) >= self.fail_after_pages:
+            raise RuntimeError(f"simulated crash before page {page.number}")
+        table = self.connector.table_of(page.object)
+        frame = normalize("hubspot", page.object, page.records).frames[table]
+        watermark = page.watermark
+        state = SyncState("hubspot", page.object, watermark.at if watermark else None,
+                          watermark.record_id if watermark else None, self.run_id)
+        self.warehouse.upsert(table, frame, state)
+        if page.deleted_ids:
+            self.warehouse.mark_deleted(table, "hubspot", page.deleted_ids,
+                                        datetime.now(UTC), state)
+        self.associations += page.associations
+        self.pages.append(page)
+
+    def record_ids(self) -> list[str]:
+        return [str(record["id"]) for page in self.pages for record in page.records]
+
+
+def drain(pages: Iterable[Page], sink: Callable[[Page], None]) -> None:
+    for page in pages:
+        sink(page)
+
+
+def saved_watermark(warehouse: Warehouse, object_name: str) -> Watermark | None:
+    states = warehouse.sync_states().filter(pl.col("object") == object_name)
+    if states.height == 0 or states["watermark_at"][0] is None:
+        return None
+    return Watermark(states["watermark_at"][0], states["watermark_id"][0])
+
+
+def live_ids(sandbox: Sandbox, object_type: str, state: int = LIVE) -> set[str]:
+    table = sandbox.hubspot.store.table(object_type)
+    return {table.id_at(row) for row in range(len(table)) if table.state(row) == state}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(size=300, seed=5, as_of=AS_OF) as running:
+        yield running
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+    with Warehouse.open(tmp_path / "sgl.duckdb", write=True, holder="test") as opened:
+        yield opened
+
+
+def test_full_then_incremental_reads_only_changes(sandbox: Sandbox, warehouse: Warehouse,
+                                                  tmp_path: Path) -> None:
+    connector = connector_for(sandbox, tmp_path)
+    drain(connector.full("contacts"), WarehouseSink(warehouse, connector))
+    contacts = sorted(live_ids(sandbox, "contacts"), key=int)
+    archived_before = live_ids(sandbox, "contacts", ARCHIVED)
+
+    changed = contacts[:3]
+    for record_id in changed:
+        sandbox.hubspot.update("contacts", record_id, {"jobtitle": "部長"})
+    gone = contacts[3:5]
+    for record_id in gone:
+        sandbox.hubspot.archive("contacts", record_id)
+    created = sandbox.hubspot.create("contacts", {"email": "new@example.jp"})
+    # The sandbox stamps each change 1 ms after the previous one even when its clock has not
+    # moved, so the change times can run a few ms ahead of the wall clock.
+    time.sleep(0.01)
+    calls_before = len(sandbox.request_log)
+
+    sink = WarehouseSink(warehouse, connector)
+    drain(connector.incremental("contacts", saved_watermark(warehouse, "contacts")), sink)
+    drain(connector.archived("contacts"), sink)
+
+    assert sorted(sink.record_ids()) == sorted([*changed, created])
+    swept = {record_id for page in sink.pages for record_id in page.deleted_ids}
+    assert swept == archived_before | set(gone)
+    leads = warehouse.read("leads", include_deleted=True)
+    deleted = set(leads.filter(pl.col("is_deleted"))["source_id"])
+    assert deleted >= set(gone)
+    assert set(leads.filter(~pl.col("is_deleted"))["source_id"]) == live_ids(sandbox, "contacts")
+    titles = dict(zip(leads["source_id"], leads["raw"].str.json_path_match(
+        "$.properties.jobtitle"), strict=True))
+    assert all(titles[record_id] == "部長" for record_id in changed)
+    # One search page and one association read, then one archived-list page.
+    assert len(sandbox.request_log) - calls_before == 3
+
+
+def test_crash_after_page_resumes_there(sandbox: Sandbox, warehouse: Warehouse,
+                                        tmp_path: Path) -> None:
+    connector = connector_for(sandbox, tmp_path, page_size=40)
+    crashing = WarehouseSink(warehouse, connector, fail_after_pages=3)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        drain(connector.incremental("contacts", None), crashing)
+    saved = crashing.record_ids()
+
+    resumed = WarehouseSink(warehouse, connector, run_id="second")
+    drain(connector.incremental("contacts", saved_watermark(warehouse, "contacts")), resumed)
+
+    everything = live_ids(sandbox, "contacts")
+    assert len(crashing.pages) == 3
+    assert not set(saved) & set(resumed.record_ids())
+    assert sorted(saved + resumed.record_ids(), key=int) == sorted(everything, key=int)
+    assert warehouse.read("leads").height == len(everything)
+
+
+def test_associations_and_creators_land(sandbox: Sandbox, warehouse: Warehouse,
+                                        tmp_path: Path) -> None:
+    connector = connector_for(sandbox, tmp_path)
+    sink = WarehouseSink(warehouse, connector)
+    for object_name in ("owners", "companies", "contacts", "deals", "calls"):
+        drain(connector.incremental(object_name, None), sink)
+
+    links = pl.DataFrame(sink.associations)
+    pairs = set(zip(links["from_object"], links["to_object"], strict=True))
+    assert {("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"),
+            ("calls", "contacts")} <= pairs
+    contact_links = links.filter(pl.col("from_object") == "contacts")
+    leads = warehouse.read("leads")
+    with_company = leads.filter(pl.col("account_id").is_not_null())
+    assert with_company.height > 0
+    # associatedcompanyid is the contact's primary company, one of its associations.
+    assert set(zip(with_company["source_id"], with_company["account_id"], strict=True)) <= set(
+        zip(contact_links["from_id"], contact_links["to_id"], strict=True))
+
+    deals = warehouse.read("opportunities")
+    users = warehouse.read("users")
+    created = deals.filter(pl.col("created_by").is_not_null())
+    joined = created.join(users.select(pl.col("crm_user_id").alias("created_by"),
+                                       pl.col("source_id").alias("creator_owner")),
+                          on="created_by", how="left")
+    assert created.height > 0
+    assert joined["creator_owner"].null_count() == 0
+    owner_of_user = {str(owner["userId"]): owner["id"] for owner in sandbox.hubspot.store.owners}
+    assert all(owner_of_user[user] == owner for user, owner in
+               zip(joined["created_by"], joined["creator_owner"], strict=True))
+
+
+def test_owners_include_archived_as_inactive(sandbox: Sandbox, warehouse: Warehouse,
+                                             tmp_path: Path) -> None:
+    connector = connector_for(sandbox, tmp_path, team_roles={"インサイドセールス部": "inside_sales"})
+    drain(connector.owners(), WarehouseSink(warehouse, connector))
+
+    users = warehouse.read("users")
+    owners = sandbox.hubspot.store.owners
+    assert users.height == len(owners)
+    inactive = set(users.filter(~pl.col("is_active"))["source_id"])
+    assert inactive == {owner["id"] for owner in owners if owner["archived"]}
+    inside = users.filter(pl.col("team") == "インサイドセールス部")
+    assert inside.height > 0
+    assert set(inside["role"]) == {"inside_sales"}
+
+
+def test_backfill_reads_created_range_without_watermark(sandbox: Sandbox, warehouse: Warehouse,
+                                                        tmp_path: Path) -> None:
+    connector = connector_for(sandbox, tmp_path)
+    start, end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC)
+    sink = WarehouseSink(warehouse, connector)
+    drain(connector.created("contacts", start, end), sink)
+
+    leads = warehouse.read("leads")
+    assert leads.height > 0
+    assert leads["created_at"].min() >= start
+    assert leads["created_at"].max() < end
+    assert all(page.watermark is None for page in sink.pages)
+    assert saved_watermark(warehouse, "contacts") is None
