@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 COMMAND_MODULES = (
     "sgl.cli.config_commands",
     "sgl.cli.status",
+    "sgl.cli.sync",
     "sgl.cli.sandbox",
     "sgl.cli.demo",
 )
