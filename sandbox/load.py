@@ -30,7 +30,10 @@ Leads: Company              Lead.Company                    as typed
 Leads: Lead Owner           Lead.OwnerId, CreatedById       one User per distinct owner name;
                                                             the export has no creator column
 Leads: Email / Mobile       Lead.Email / Phone
-Leads: Industry             Lead.Industry
+Leads: Industry             Lead.Industry, and the
+                            converted lead's Account
+Leads: Website              Account.Website                 of converted leads only, because the
+                                                            world's Lead has no Website field
 Leads: Lead Source          Lead.LeadSource                 as is (Employee Referral, ...)
 Leads: Lead Status          Lead.Status                     as is
 Leads: Created Time         Lead.CreatedDate,               ``15 Apr, 2021 00:03:00`` read as
@@ -55,8 +58,8 @@ Potentials: Lead Source     Opportunity.LeadSource          as is, may differ fr
 Potentials: Probability     Opportunity.Probability
 ==========================  ==============================  ==================================
 
-Dropped because the world has no field for them: Leads Website and month_Created Time1;
-Potentials Expected Revenue, Forecast Type, the age and amount tiers, the activity flags and
+Dropped because the world has no field for them: Leads month_Created Time1 and Potentials
+Expected Revenue, Forecast Type, the age and amount tiers, the activity flags and
 Campaign Id. ``as_of`` defaults to the latest Created Time in either file.
 
 ``load_maven_crm(folder)``: Maven Analytics ``accounts.csv``, ``sales_teams.csv`` and
@@ -363,7 +366,7 @@ ZOHO_TIME_FORMAT = "%d %b, %Y %H:%M:%S"
 
 
 def _zoho_time(text: str) -> datetime:
-    # Zoho exports carry no zone; the product reads zone-less export times as UTC.
+    # Zoho exports carry no zone, and the product reads zone-less export times as UTC.
     return datetime.strptime(text.strip(), ZOHO_TIME_FORMAT).replace(tzinfo=UTC)
 
 
