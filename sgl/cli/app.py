@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "sgl.cli.config_commands",
     "sgl.cli.status",
     "sgl.cli.sync",
+    "sgl.cli.imports",
     "sgl.cli.sandbox",
     "sgl.cli.demo",
 )
