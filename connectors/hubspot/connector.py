@@ -1,7 +1,10 @@
 """The HubSpot connector: one generic pull loop over the objects of ``objects.py``.
 
-Each pull is an iterator of :class:`~connectors.base.Page` that the shared
-``connectors.pull.write_pages`` hands to the sink page by page:
+:meth:`HubSpotConnector.pull` is the registry's entry point (``connectors.registry``): it
+picks one of the pulls below and hands its pages to the sink through the shared
+``connectors.pull.write_pages``. A request without a watermark is a full pull, one with a
+watermark is incremental, one with a creation range is a backfill. Each pull is an iterator
+of :class:`~connectors.base.Page`:
 
 - ``incremental``: records changed since the watermark, through search (see ``search.py``),
   each page with the ``(timestamp, id)`` watermark of its last record;
@@ -9,9 +12,11 @@ Each pull is an iterator of :class:`~connectors.base.Page` that the shared
   one empty page whose watermark is the pull's start, so the next incremental pull reads
   what changed during this one;
 - ``archived``: the archived-record sweep, pages of ``deleted_ids`` only, since search
-  never returns archived records;
-- ``created``: records created in a range, for backfills; pages carry no watermark, so a
-  backfill never moves the incremental watermark.
+  never returns archived records. It is its own object, ``<object>#archived``, so its
+  sync_state row keeps when it last ran and it runs at most every
+  ``archived_sweep_hours``;
+- ``created``: records created in a range, for backfills, with watermarks on the created
+  time (the sync saves them apart from the incremental watermark).
 
 Owners come from the owners API (active and archived owners alike) into the users table.
 Contacts pages also list the ids that merges removed (``hs_merged_object_ids``) as deletes.
@@ -21,17 +26,19 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Record, Watermark
+from connectors.base import Page, PageSink, Record, Watermark
 from connectors.hubspot.associations import read_associations
 from connectors.hubspot.client import HubSpotClient, TokenSource
 from connectors.hubspot.objects import CRM_OBJECTS, OWNERS, ObjectSpec, wanted_properties
 from connectors.hubspot.search import ChangeSearch, SearchStats, key_watermark, record_key, to_ms
+from connectors.pull import ProgressCallback, PullCounts, PullRequest, write_pages
 from connectors.retry import ApiBudget, CallContext, RetryPolicy, policy_from_settings
 from sgl.secrets import HUBSPOT_SECRETS, resolve_secrets
 from sgl.settings import Settings
@@ -45,6 +52,17 @@ BATCH_READ_LIMIT = 100
 # only and reads the properties by batch read (POST), so the URL stays short.
 # NOTE: HubSpot does not publish its URL limit; 2,000 characters is the usual safe length.
 MAX_PROPERTIES_QUERY_LENGTH = 2_000
+SWEEP_SUFFIX = "#archived"
+
+
+def sweep_object(object_name: str) -> str:
+    """Return the name under which the archived sweep of ``object_name`` is pulled."""
+    return object_name + SWEEP_SUFFIX
+
+
+def all_object_names() -> tuple[str, ...]:
+    """Return every object name the connector accepts, sweeps included."""
+    return (OWNERS, *CRM_OBJECTS, *(sweep_object(name) for name in CRM_OBJECTS))
 
 
 @dataclass
@@ -74,17 +92,78 @@ class HubSpotConnector:
             ca_bundle=_resolved(settings, self.hubspot.ca_bundle),
             policy=policy or policy_from_settings(settings.sources.retry))
         self.stats = PullStats(SearchStats())
+        self._budget: ApiBudget | None = None
+        self._budget_read = False
 
-    # -- what there is to pull -----------------------------------------------------------
+    # -- the registry's interface ---------------------------------------------------------
+
+    @property
+    def api_calls(self) -> int:
+        return self.client.calls
 
     def objects(self) -> list[str]:
         """Return the configured objects in pull order: owners first, then the CRM objects."""
         configured = set(self.hubspot.objects)
         return [name for name in (OWNERS, *CRM_OBJECTS) if name in configured]
 
+    def objects_to_pull(self, only: Sequence[str] | None = None) -> list[str]:
+        """Return the objects a sync pulls, each CRM object followed by its archived sweep."""
+        names = []
+        for name in self.objects():
+            names.append(name)
+            if name != OWNERS:
+                names.append(sweep_object(name))
+        if only:
+            wanted = set(only) | {sweep_object(name) for name in only}
+            names = [name for name in names if name in wanted]
+        return names
+
     def table_of(self, object_name: str) -> str:
         """Return the canonical table that an object's records feed."""
-        return "users" if object_name == OWNERS else CRM_OBJECTS[object_name].table
+        base = object_name.removesuffix(SWEEP_SUFFIX)
+        return "users" if base == OWNERS else CRM_OBJECTS[base].table
+
+    def pull(self, object_name: str, request: PullRequest, sink: PageSink,
+             progress: ProgressCallback | None = None) -> PullCounts:
+        """Pull one object as ``request`` says, handing each page to ``sink``."""
+        budget = self._budget_for_run()
+        calls_before = self.client.calls
+        counts = PullCounts(mode=self._mode(object_name, request))
+        try:
+            write_pages(self._pages(object_name, request), sink, counts, progress=progress,
+                        budget=budget)
+        finally:
+            counts.api_calls = self.client.calls - calls_before
+        logger.info("hubspot %s: %d records and %d deletes in %d pages, %d API calls (%s)",
+                    object_name, counts.records, counts.deleted, counts.pages,
+                    counts.api_calls, counts.mode)
+        return counts
+
+    def _pages(self, object_name: str, request: PullRequest) -> Iterator[Page]:
+        if object_name.endswith(SWEEP_SUFFIX):
+            if request.is_backfill:
+                return iter(())
+            return self.sweep(object_name.removesuffix(SWEEP_SUFFIX), request.after)
+        if request.is_backfill:
+            assert request.created_from is not None and request.created_to is not None
+            return self.created(object_name, request.created_from, request.created_to,
+                                after=request.after)
+        if request.after is None:
+            return self.full(object_name)
+        return self.incremental(object_name, request.after)
+
+    def _mode(self, object_name: str, request: PullRequest) -> str:
+        if object_name.endswith(SWEEP_SUFFIX):
+            return "archived list"
+        if request.is_backfill:
+            return "search by created date"
+        return "list" if request.after is None or object_name == OWNERS else "search"
+
+    def _budget_for_run(self) -> ApiBudget | None:
+        if not self._budget_read:
+            self._budget = self.budget()
+            self._budget_read = True
+        return self._budget
 
     def sweep_due(self, last_sweep: datetime | None) -> bool:
         """Tell whether the archived-record sweep should run, given when it last ran."""
@@ -141,16 +220,34 @@ class HubSpotConnector:
             if ids:
                 yield Page(SOURCE, object_name, pages.next(), [], None, deleted_ids=ids)
 
-    def created(self, object_name: str, start: datetime, end: datetime) -> Iterator[Page]:
-        """Yield pages of the records created in ``[start, end)``, without watermarks."""
+    def sweep(self, object_name: str, last_sweep: Watermark | None) -> Iterator[Page]:
+        """Run the archived sweep when it is due, then close with a page marking its time."""
+        if last_sweep is not None and not self.sweep_due(last_sweep.at):
+            logger.info("hubspot %s: archived sweep not due (last run %s)", object_name,
+                        last_sweep.at.isoformat())
+            return
+        started = to_ms(self._clock())
+        pages = 0
+        for page in self.archived(object_name):
+            pages = page.number
+            yield page
+        yield Page(SOURCE, object_name, pages + 1, [], key_watermark((started, 0)))
+
+    def created(self, object_name: str, start: datetime, end: datetime,
+                after: Watermark | None = None) -> Iterator[Page]:
+        """Yield pages of the records created in ``[start, end)``, resuming after ``after``.
+
+        Watermarks are keys on the created time, for the backfill's own progress.
+        """
         if object_name == OWNERS:
             yield from self.owners()
             return
         spec = CRM_OBJECTS[object_name]
         search = self._search(spec, time_property=spec.created_property)
         pages = _Numbered(object_name)
-        for batch in search.batches(None, to_ms(end) - 1, from_ms=to_ms(start)):
-            yield self._page(spec, pages.next(), batch, None)
+        for batch in search.batches(after, to_ms(end) - 1, from_ms=to_ms(start)):
+            watermark = key_watermark(record_key(batch[-1], spec.created_property))
+            yield self._page(spec, pages.next(), batch, watermark)
         self._log_search(object_name, search.stats)
 
     def owners(self) -> Iterator[Page]:
@@ -313,3 +410,9 @@ def _secret_token(settings: Settings, env: Mapping[str, str]) -> TokenSource:
 
 def _resolved(settings: Settings, path: Path | None) -> Path | None:
     return settings.resolve(path) if path is not None else None
+
+
+@contextmanager
+def open_hubspot(settings: Settings, env: Mapping[str, str]) -> Iterator[HubSpotConnector]:
+    """Yield a connector for ``[sources.hubspot]``, with the token from ``sgl.secrets``."""
+    yield HubSpotConnector(settings, env=env)

@@ -113,7 +113,7 @@ class ChangeSearch:
 
     def batches(self, since: Watermark | None, until_ms: int, from_ms: int = 0
                 ) -> Iterator[list[Record]]:
-        """Yield batches of records strictly after ``since`` (or from ``from_ms``) to ``until_ms``."""
+        """Yield batches of records after ``since`` (else from ``from_ms``) up to ``until_ms``."""
         floor = watermark_key(since)
         pending = [(floor[0] if floor else from_ms, until_ms)]
         while pending:

@@ -8,7 +8,7 @@ files import these helpers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +19,13 @@ import pytest
 
 from connectors.base import Page, Watermark
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.pull import PullRequest
+from flows.steps import WarehouseSink, sync_source
 from sandbox import Sandbox
 from sandbox.hubspot.table import ARCHIVED, LIVE
 from sgl.settings import Settings
-from sgl.warehouse import SyncState, Warehouse
-from transforms.normalize import normalize
-from transforms.normalize.hubspot import HubSpotOptions, configure
+from sgl.warehouse import Warehouse
+from transforms.normalize.hubspot import normalizer_from_settings
 
 AS_OF = datetime(2025, 6, 30, tzinfo=UTC)
 
@@ -46,31 +47,27 @@ def connector_for(sandbox: Sandbox, tmp_path: Path, **hubspot: Any) -> HubSpotCo
 
 
 @dataclass
-class WarehouseSink:
-    """Normalize each page and save it with its watermark, as a sync's sink does."""
+class RecordingSink:
+    """The sync's own sink, recording pages and associations, optionally crashing first."""
 
     warehouse: Warehouse
     connector: HubSpotConnector
+    object_name: str
     run_id: str = "test-run"
     fail_after_pages: int | None = None
     pages: list[Page] = field(default_factory=list)
     associations: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        configure(HubSpotOptions.from_settings(self.connector.settings))
+        normalizer = normalizer_from_settings(self.connector.settings)
+        self.sink = WarehouseSink(self.warehouse, normalizer, "hubspot", self.object_name,
+                                  self.connector.table_of(self.object_name), self.run_id,
+                                  self.object_name)
 
     def __call__(self, page: Page) -> None:
         if self.fail_after_pages is not None and len(self.pages) >= self.fail_after_pages:
             raise RuntimeError(f"simulated crash before page {page.number}")
-        table = self.connector.table_of(page.object)
-        frame = normalize("hubspot", page.object, page.records).frames[table]
-        watermark = page.watermark
-        state = SyncState("hubspot", page.object, watermark.at if watermark else None,
-                          watermark.record_id if watermark else None, self.run_id)
-        self.warehouse.upsert(table, frame, state)
-        if page.deleted_ids:
-            self.warehouse.mark_deleted(table, "hubspot", page.deleted_ids,
-                                        datetime.now(UTC), state)
+        self.sink(page)
         self.associations += page.associations
         self.pages.append(page)
 
@@ -78,9 +75,12 @@ class WarehouseSink:
         return [str(record["id"]) for page in self.pages for record in page.records]
 
 
-def drain(pages: Iterable[Page], sink: Callable[[Page], None]) -> None:
-    for page in pages:
-        sink(page)
+def pull(warehouse: Warehouse, connector: HubSpotConnector, object_name: str,
+         request: PullRequest | None = None, **options: Any) -> RecordingSink:
+    """Pull one object through ``connector.pull`` into the warehouse; return the sink."""
+    sink = RecordingSink(warehouse, connector, object_name, **options)
+    connector.pull(object_name, request or PullRequest(), sink)
+    return sink
 
 
 def saved_watermark(warehouse: Warehouse, object_name: str) -> Watermark | None:
@@ -107,10 +107,11 @@ def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
         yield opened
 
 
-def test_full_then_incremental_reads_only_changes(sandbox: Sandbox, warehouse: Warehouse,
-                                                  tmp_path: Path) -> None:
-    connector = connector_for(sandbox, tmp_path)
-    drain(connector.full("contacts"), WarehouseSink(warehouse, connector))
+def test_sync_full_then_incremental_reads_changes(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = hubspot_settings(sandbox, tmp_path, objects=["owners", "contacts"],
+                                archived_sweep_hours=0)
+    env = {"SGL_HUBSPOT_ACCESS_TOKEN": sandbox.hubspot_token}
+    first = sync_source(settings, "hubspot", env=env)
     contacts = sorted(live_ids(sandbox, "contacts"), key=int)
     archived_before = live_ids(sandbox, "contacts", ARCHIVED)
 
@@ -124,39 +125,53 @@ def test_full_then_incremental_reads_only_changes(sandbox: Sandbox, warehouse: W
     # The sandbox stamps each change 1 ms after the previous one even when its clock has not
     # moved, so the change times can run a few ms ahead of the wall clock.
     time.sleep(0.01)
-    calls_before = len(sandbox.request_log)
+    second = sync_source(settings, "hubspot", env=env)
 
-    sink = WarehouseSink(warehouse, connector)
-    drain(connector.incremental("contacts", saved_watermark(warehouse, "contacts")), sink)
-    drain(connector.archived("contacts"), sink)
-
-    assert sorted(sink.record_ids()) == sorted([*changed, created])
-    swept = {record_id for page in sink.pages for record_id in page.deleted_ids}
-    assert swept == archived_before | set(gone)
-    leads = warehouse.read("leads", include_deleted=True)
-    deleted = set(leads.filter(pl.col("is_deleted"))["source_id"])
-    assert deleted >= set(gone)
-    assert set(leads.filter(~pl.col("is_deleted"))["source_id"]) == live_ids(sandbox, "contacts")
+    assert first.ok and second.ok
+    by_object = {item.object: item for item in second.objects}
+    assert by_object["contacts"].mode == "search"
+    assert by_object["contacts"].records == len(changed) + 1
+    assert by_object["contacts#archived"].deleted == len(archived_before) + len(gone)
+    # One search page and one association read, then one archived-list page; owners are
+    # listed again (active and archived owners, one page each).
+    assert by_object["contacts"].api_calls == 2
+    assert by_object["contacts#archived"].api_calls == 1
+    with Warehouse.open(settings.warehouse_path) as warehouse:
+        leads = warehouse.read("leads", include_deleted=True)
+    live = set(leads.filter(~pl.col("is_deleted"))["source_id"])
+    assert live == live_ids(sandbox, "contacts")
+    assert created in live
+    assert set(leads.filter(pl.col("is_deleted"))["source_id"]) == set(gone)
     titles = dict(zip(leads["source_id"], leads["raw"].str.json_path_match(
         "$.properties.jobtitle"), strict=True))
-    assert all(titles[record_id] == "部長" for record_id in changed)
-    # One search page and one association read, then one archived-list page.
-    assert len(sandbox.request_log) - calls_before == 3
+    assert [titles[record_id] for record_id in changed] == ["部長"] * 3
+
+
+def test_sweep_waits_for_its_interval(sandbox: Sandbox, warehouse: Warehouse,
+                                      tmp_path: Path) -> None:
+    connector = connector_for(sandbox, tmp_path, archived_sweep_hours=24)
+    first = pull(warehouse, connector, "contacts#archived")
+    again = pull(warehouse, connector, "contacts#archived",
+                 PullRequest(after=saved_watermark(warehouse, "contacts#archived")))
+
+    assert sum(len(page.deleted_ids) for page in first.pages) == len(
+        live_ids(sandbox, "contacts", ARCHIVED))
+    assert again.pages == []
 
 
 def test_crash_after_page_resumes_there(sandbox: Sandbox, warehouse: Warehouse,
                                         tmp_path: Path) -> None:
     connector = connector_for(sandbox, tmp_path, page_size=40)
-    crashing = WarehouseSink(warehouse, connector, fail_after_pages=3)
+    # A watermark before every record makes the first run a search, which saves watermarks.
+    start = PullRequest(after=Watermark(datetime(2000, 1, 1, tzinfo=UTC), "0"))
     with pytest.raises(RuntimeError, match="simulated crash"):
-        drain(connector.incremental("contacts", None), crashing)
-    saved = crashing.record_ids()
-
-    resumed = WarehouseSink(warehouse, connector, run_id="second")
-    drain(connector.incremental("contacts", saved_watermark(warehouse, "contacts")), resumed)
+        pull(warehouse, connector, "contacts", start, fail_after_pages=3)
+    saved = [str(record_id) for record_id in warehouse.read("leads")["source_id"]]
+    resumed = pull(warehouse, connector, "contacts",
+                   PullRequest(after=saved_watermark(warehouse, "contacts")), run_id="second")
 
     everything = live_ids(sandbox, "contacts")
-    assert len(crashing.pages) == 3
+    assert 0 < len(saved) < len(everything)
     assert not set(saved) & set(resumed.record_ids())
     assert sorted(saved + resumed.record_ids(), key=int) == sorted(everything, key=int)
     assert warehouse.read("leads").height == len(everything)
@@ -165,11 +180,11 @@ def test_crash_after_page_resumes_there(sandbox: Sandbox, warehouse: Warehouse,
 def test_associations_and_creators_land(sandbox: Sandbox, warehouse: Warehouse,
                                         tmp_path: Path) -> None:
     connector = connector_for(sandbox, tmp_path)
-    sink = WarehouseSink(warehouse, connector)
+    associations = []
     for object_name in ("owners", "companies", "contacts", "deals", "calls"):
-        drain(connector.incremental(object_name, None), sink)
+        associations += pull(warehouse, connector, object_name).associations
 
-    links = pl.DataFrame(sink.associations)
+    links = pl.DataFrame(associations)
     pairs = set(zip(links["from_object"], links["to_object"], strict=True))
     assert {("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"),
             ("calls", "contacts")} <= pairs
@@ -196,8 +211,9 @@ def test_associations_and_creators_land(sandbox: Sandbox, warehouse: Warehouse,
 
 def test_owners_include_archived_as_inactive(sandbox: Sandbox, warehouse: Warehouse,
                                              tmp_path: Path) -> None:
-    connector = connector_for(sandbox, tmp_path, team_roles={"インサイドセールス部": "inside_sales"})
-    drain(connector.owners(), WarehouseSink(warehouse, connector))
+    connector = connector_for(sandbox, tmp_path,
+                              team_roles={"インサイドセールス部": "inside_sales"})
+    pull(warehouse, connector, "owners")
 
     users = warehouse.read("users")
     owners = sandbox.hubspot.store.owners
@@ -209,16 +225,19 @@ def test_owners_include_archived_as_inactive(sandbox: Sandbox, warehouse: Wareho
     assert set(inside["role"]) == {"inside_sales"}
 
 
-def test_backfill_reads_created_range_without_watermark(sandbox: Sandbox, warehouse: Warehouse,
-                                                        tmp_path: Path) -> None:
+def test_backfill_reads_created_range(sandbox: Sandbox, warehouse: Warehouse,
+                                      tmp_path: Path) -> None:
     connector = connector_for(sandbox, tmp_path)
     start, end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC)
-    sink = WarehouseSink(warehouse, connector)
-    drain(connector.created("contacts", start, end), sink)
+    sink = pull(warehouse, connector, "contacts",
+                PullRequest(created_from=start, created_to=end))
 
     leads = warehouse.read("leads")
-    assert leads.height > 0
+    table = sandbox.hubspot.store.table("contacts")
+    in_range = {table.id_at(row) for row in range(len(table)) if table.state(row) == LIVE
+                and start.isoformat()[:10] <= table.value(row, "createdate")[:10]
+                < end.isoformat()[:10]}
+    assert set(leads["source_id"]) == in_range
     assert leads["created_at"].min() >= start
     assert leads["created_at"].max() < end
-    assert all(page.watermark is None for page in sink.pages)
-    assert saved_watermark(warehouse, "contacts") is None
+    assert all(page.watermark is not None for page in sink.pages)

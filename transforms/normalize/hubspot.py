@@ -6,9 +6,9 @@ and each canonical column is one Polars expression over it. A value that does no
 (a date property holding text, an amount with letters) becomes null, is counted under
 ``object.property`` and stays in ``raw``.
 
-Settings reach the normalizer through :class:`HubSpotOptions`: the registry calls
-normalizers with an object name and records only, so :func:`configure` sets the options
-that the registered function uses (defaults match the settings' defaults).
+Settings reach the normalizer through :class:`HubSpotOptions`. The registered function
+uses the default options; a sync builds a configured one with
+:func:`normalizer_from_settings`.
 
 Links that HubSpot keeps as associations rather than properties (a deal's contacts and
 company, an activity's contact) stay in the ``associations`` table;
@@ -27,7 +27,7 @@ import polars as pl
 
 from sgl.settings import Settings
 from transforms import values
-from transforms.normalize import NormalizedPage, Record, register
+from transforms.normalize import NormalizedPage, Normalizer, Record, register
 
 SOURCE = "hubspot"
 ACTIVITY_TYPES = {"calls": "call", "meetings": "meeting", "emails": "email", "tasks": "task"}
@@ -71,24 +71,22 @@ class HubSpotOptions:
         )
 
 
-_options = HubSpotOptions()
-
-
-def configure(options: HubSpotOptions) -> None:
-    """Set the options that the registered ``hubspot`` normalizer uses from now on."""
-    global _options
-    _options = options
-
-
 @register(SOURCE)
 def normalize_hubspot(object_name: str, records: list[Record]) -> NormalizedPage:
-    """Normalize one page with the configured options; see :func:`normalize_records`."""
-    return normalize_records(object_name, records, _options)
+    """Normalize one page with the default options; see :func:`normalize_records`."""
+    return normalize_records(object_name, records, HubSpotOptions())
+
+
+def normalizer_from_settings(settings: Settings) -> Normalizer:
+    """Return a normalizer that applies ``[sources.hubspot]`` and ``[general]``."""
+    options = HubSpotOptions.from_settings(settings)
+    return lambda object_name, records: normalize_records(object_name, records, options)
 
 
 def normalize_records(object_name: str, records: list[Record],
                       options: HubSpotOptions) -> NormalizedPage:
     """Return the canonical frame of one page of ``object_name`` records, and its counts."""
+    object_name = object_name.removesuffix("#archived")
     if object_name == "owners":
         return _users(records, options)
     builder = _BUILDERS.get(object_name)
@@ -249,7 +247,7 @@ def _users(records: list[Record], options: HubSpotOptions) -> NormalizedPage:
     modified = values.timestamp("updated")
     result = frame.select(
         pl.lit(SOURCE).alias("source"), "source_id", pl.lit("owners").alias("object"),
-        "raw", modified.alias("modified_at"), pl.lit(False).alias("is_deleted"),
+        "raw", modified.alias("modified_at"), pl.lit(value=False).alias("is_deleted"),
         pl.lit(None, pl.Datetime("us", "UTC")).alias("deleted_at"),
         "name", "email", "role", "team", "crm_user_id", "is_active",
     )
