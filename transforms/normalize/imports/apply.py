@@ -254,6 +254,9 @@ def normalize_entry(spec: TableSpec, frame: pl.DataFrame, file: str, *, source: 
     remapped = {item.name: _value_map(item, texts[item.name]) for item in specs}
     results = {item.name: _parse(item, _looked_up(item, remapped[item.name], lookups),
                                  naive_zone) for item in specs}
+    for item in specs:
+        if item.when is not None and item.when in results:
+            results[item.name] = pl.when(results[item.when]).then(results[item.name])
     measures = cleaned.select(
         *[texts[item.name].is_null().sum().alias(f"missing:{item.name}") for item in specs],
         *[results[item.name].is_not_null().sum().alias(f"mapped:{item.name}") for item in specs],

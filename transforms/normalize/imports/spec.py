@@ -38,7 +38,9 @@ the columns present), or ``value`` (a constant), and
 optionally ``formats`` and ``timezone`` (timestamps and dates), ``map`` and ``default``
 (value maps; ``default`` replaces values the map lacks), ``missing`` (placeholders),
 ``optional`` (the column may be absent), ``lookup`` (a lookup's name), ``prefix`` (keep only
-values starting with it, e.g. Salesforce id prefixes) and ``divide`` (numbers).
+values starting with it, e.g. Salesforce id prefixes), ``divide`` (numbers) and ``when``
+(a boolean field of the same entry: the value is kept only where that field is true, as
+``closed_at`` only for closed deals).
 
 How a value is parsed follows the canonical column's type: timestamps and dates with
 ``transforms.values``, amounts as exact decimals, booleans from yes/no words.
@@ -75,7 +77,7 @@ TOP_KEYS = ("name", "description", "source", "timezone", "lookups", "joins", *RE
 TABLE_KEYS = ("file", "object", "id", "missing", "unique", "require", "replace", "fields",
               "constants")
 FIELD_KEYS = ("column", "template", "value", "formats", "timezone", "map", "default", "missing",
-              "optional", "lookup", "prefix", "divide")
+              "optional", "lookup", "prefix", "divide", "when")
 LOOKUP_KEYS = ("file", "key", "value", "where")
 JOIN_KEYS = ("from", "to", "fill")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -102,6 +104,7 @@ class FieldSpec:
     lookup: str | None = None
     prefix: str | None = None
     divide: float | None = None
+    when: str | None = None
 
     @property
     def template_groups(self) -> tuple[tuple[str, ...], ...]:
@@ -277,7 +280,8 @@ def parse_mapping(data: Mapping[str, Any], locate: Locator | None = None) -> Imp
                                "[[leads]], for one of: {tables}").format(
             tables=", ".join(RECORD_TABLES)))
 
-    joins = _joins(problems, data.get("joins", []), tables)
+    joins = _joins(problems, data.get("joins", []), [table for table in RECORD_TABLES
+                                                     if table in data])
     if problems.lines:
         raise MappingError(problems.lines)
     return ImportMapping(name=name, source=source, tables=tuple(tables), lookups=lookups,
@@ -336,6 +340,13 @@ def _table(problems: _Problems, table: str, key: str, entry: Any,
         problems.add(f"{key}.unique", _("expected true or false"))
         unique = False
 
+    for item in fields.values():
+        if item.when is not None and (item.when not in fields
+                                      or fields[item.when].kind != "boolean"):
+            booleans = [name for name, other in fields.items() if other.kind == "boolean"]
+            problems.add(f"{key}.fields.{item.name}.when",
+                         _("expected a true/false field of this entry: {fields}").format(
+                             fields=", ".join(booleans) or "-"))
     if len(problems.lines) > before:
         return None
     return TableSpec(
@@ -408,6 +419,7 @@ def _field(problems: _Problems, table: str, key: str, name: str, spec: Any,
         optional=optional, lookup=lookup,
         prefix=None if spec.get("prefix") is None else str(spec["prefix"]),
         divide=None if divide is None else float(divide),
+        when=None if spec.get("when") is None else str(spec["when"]),
     )
 
 
@@ -439,8 +451,7 @@ def _lookups(problems: _Problems, data: Any) -> tuple[LookupSpec, ...]:
     return tuple(lookups)
 
 
-def _joins(problems: _Problems, data: Any, tables: list[TableSpec]) -> tuple[JoinSpec, ...]:
-    mapped = {spec.table: spec for spec in tables}
+def _joins(problems: _Problems, data: Any, mapped: list[str]) -> tuple[JoinSpec, ...]:
     joins = []
     for index, entry in enumerate(_list(data)):
         key = f"joins[{index}]"
