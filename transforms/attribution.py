@@ -279,6 +279,19 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
                              persons=persons, links=links)
 
 
+def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> CanonicalFrames:
+    """Return ``frames`` with ``result``'s attribution table and each lead's ``person_id``."""
+    persons = result.persons.select("source", "source_id",
+                                    pl.col("person_id").alias("_resolved"))
+    leads = frames.leads.join(persons, on=["source", "source_id"], how="left").with_columns(
+        pl.coalesce("_resolved", "person_id").alias("person_id")).drop("_resolved")
+    return CanonicalFrames(
+        leads=leads, opportunities=frames.opportunities, users=frames.users,
+        accounts=frames.accounts, activities=frames.activities,
+        associations=frames.associations, writeback_log=frames.writeback_log,
+        attribution=result.table)
+
+
 # -- records and facts --------------------------------------------------------------------
 
 
