@@ -83,13 +83,13 @@ def find_key_line(text: str, key: str) -> int | None:
         quoted = re.escape(name)
         header = re.compile(rf"^\s*\[\[?\s*(?:[\w\-\"]+\.)*\"?{quoted}\"?\s*\]\]?\s*(#.*)?$")
         assignment = re.compile(rf"(^|[{{,]\s*)\"?{quoted}\"?\s*=")
-        wanted = int(index) if index else 0
+        target_index = int(index) if index else 0
         seen = -1
         for number in range(position, len(lines)):
             line = lines[number]
             if header.match(line) or assignment.search(line):
                 seen += 1
-                if seen == wanted:
+                if seen == target_index:
                     position, found = number, number + 1
                     break
         else:

@@ -2,7 +2,7 @@
 
 The files carry API field names as headers (``Id``, ``CreatedDate``, ``LeadSource``), so each
 row becomes the record the REST API would return, with string values and empty cells as
-null, and the same normalizer as the API pull turns them into canonical rows. Users get
+null. The API pull's normalizer then turns them into canonical rows. Users get
 their role and profile names from ``UserRole.csv`` and ``Profile.csv``, nested as the API
 nests ``UserRole.Name`` and ``Profile.Name``.
 
@@ -95,14 +95,14 @@ def read_salesforce_export(folder: Path, encoding: str | None = None) -> Salesfo
         raise FileRejectedError(
             _("{folder}: not a folder. Pass the folder of the unzipped Data Export.").format(
                 folder=folder))
-    wanted = {f"{item.object}.csv".casefold(): item for item in EXPORT_FILES}
-    wanted.update({f"{name}.csv".casefold(): ExportFile(name, columns)
+    known_files = {f"{item.object}.csv".casefold(): item for item in EXPORT_FILES}
+    known_files.update({f"{name}.csv".casefold(): ExportFile(name, columns)
                    for name, columns in NAME_FILES.items()})
 
     export = SalesforceExport(folder=folder)
     problems = []
     for path in sorted(folder.iterdir()):
-        item = wanted.get(path.name.casefold())
+        item = known_files.get(path.name.casefold())
         if item is None or not path.is_file():
             export.skipped.append(path)
             continue

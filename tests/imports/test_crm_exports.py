@@ -155,7 +155,7 @@ def test_salesforce_export_matches_zoho_import(tmp_path: Path, zoho: Path) -> No
 def test_round_trip_through_salesforce_sandbox(tmp_path: Path, zoho: Path) -> None:
     """Zoho loaded into the Salesforce sandbox and pulled back gives the direct import's rows.
 
-    What only one path knows is left out of the comparison: ids (Salesforce ids against Zoho
+    What only one path has is left out of the comparison: ids (Salesforce ids against Zoho
     ids), created_by (the sandbox makes the owner the creator; the export has no creator),
     and the time of conversion (the sandbox keeps only its date, as Salesforce does).
     """

@@ -1,6 +1,6 @@
 """Mapping-driven normalization of exported files into canonical frames.
 
-``spec`` validates a mapping (TOML data) into dataclasses; ``apply`` runs it on string frames
+``spec`` validates a mapping (TOML data) into dataclasses. ``apply`` runs it on string frames
 read from files and counts every value it maps, finds missing, cannot parse or replaces.
 Reading the files is ``connectors.files``; writing the frames is the import command's job.
 """

@@ -1,6 +1,7 @@
 """Apply an import mapping to string frames read from files: canonical frames plus counts.
 
-Pure Polars: no file or warehouse access. Every value problem is counted, never raised:
+Pure Polars: no file or warehouse access. A value problem is counted, never raised (only a
+file that lacks the columns its entry needs raises UnmappableFileError):
 
 - ``missing``: the cell is empty or a placeholder (such as X Education's "Select");
 - ``malformed``: the cell has a value that could not be parsed or looked up; the row keeps
@@ -57,7 +58,7 @@ LISTED_COLUMNS = 40
 
 @dataclass
 class Assignment:
-    """Which mapping entries and lookups each file feeds, and which files fed nothing."""
+    """The mapping entries and lookups each file feeds, and the files that fed nothing."""
 
     entries: dict[str, list[TableSpec]] = field(default_factory=dict)
     lookups: dict[str, str] = field(default_factory=dict)  # lookup name -> file
@@ -178,12 +179,12 @@ def _missing(spec: TableSpec, present: set[str]) -> list[tuple[str, ...]]:
 
 def _missing_message(file: str, object_name: str, groups: list[tuple[str, ...]],
                      columns: Sequence[str]) -> str:
-    wanted = ", ".join(" / ".join(repr(name) for name in group) for group in groups)
+    missing = ", ".join(" / ".join(repr(name) for name in group) for group in groups)
     found = ", ".join(repr(name) for name in columns[:LISTED_COLUMNS])
     if len(columns) > LISTED_COLUMNS:
         found += ", …"
     return _("{file}: cannot be imported as {object}: missing columns {missing}. Found "
-             "columns: {found}").format(file=file, object=object_name, missing=wanted,
+             "columns: {found}").format(file=file, object=object_name, missing=missing,
                                         found=found or "-")
 
 
@@ -324,11 +325,11 @@ def _clean(spec: TableSpec, frame: pl.DataFrame, resolved: Mapping[str, str],
     ]
     # Rows derived from a column (unique entries, such as users from an owner column) keep
     # only the columns they use, not the whole row they were found in.
-    kept = frame.columns
+    raw_columns = frame.columns
     if spec.unique:
         mentioned = {header_key(name) for name in spec.mentioned_columns()}
-        kept = [name for name in frame.columns if header_key(name) in mentioned]
-    raw = pl.struct(kept).struct.json_encode().alias(RAW_COLUMN)
+        raw_columns = [name for name in frame.columns if header_key(name) in mentioned]
+    raw = pl.struct(raw_columns).struct.json_encode().alias(RAW_COLUMN)
     return frame.select(raw, *cleaned)
 
 
@@ -439,7 +440,7 @@ def _apply_join(join: JoinSpec, linking: pl.DataFrame, target: pl.DataFrame,
     def count(measure: str, value: int) -> None:
         counts.add("", "", join.table, measure, value, join.field, join.to)
 
-    kept = [*target.columns, *(name for name in join.fill if name not in target.columns)]
+    output_columns = [*target.columns, *(name for name in join.fill if name not in target.columns)]
     dated = all("created_at" in canonical_columns()[table] for table in (join.table, join.to))
     order = ["source_id"]
     if dated:
@@ -460,7 +461,7 @@ def _apply_join(join: JoinSpec, linking: pl.DataFrame, target: pl.DataFrame,
             pl.col("created_at") < pl.col("__target_created")).height)
 
     if not join.fill:
-        return target.select(kept)
+        return target.select(output_columns)
     earliest = (
         links.sort(order, nulls_last=True)
         .group_by(join.field, maintain_order=True).first()
@@ -474,4 +475,4 @@ def _apply_join(join: JoinSpec, linking: pl.DataFrame, target: pl.DataFrame,
             f"{join.table}.{join.fill[name]}")
     return filled.with_columns(
         pl.coalesce(pl.col(name), pl.col(f"__fill_{name}")).alias(name) for name in join.fill
-    ).select(kept)
+    ).select(output_columns)

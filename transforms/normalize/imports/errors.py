@@ -1,6 +1,6 @@
 """Exceptions of the mapping-driven import, named for what the caller should do.
 
-    MappingError       stop: the mapping file is invalid; ``problems`` holds one line each
+    MappingError       stop: the mapping file is invalid; ``problems`` contains one line each
     UnmappableFileError stop: a file lacks the columns its mapping needs; nothing was written
 """
 
@@ -10,7 +10,7 @@ from sgl.errors import SglError
 
 
 class MappingError(SglError):
-    """A mapping is invalid; ``problems`` holds one translated line per problem."""
+    """A mapping is invalid; ``problems`` contains one translated line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -18,7 +18,7 @@ class MappingError(SglError):
 
 
 class UnmappableFileError(SglError):
-    """Files lack the columns the mapping needs; ``problems`` holds one line per file."""
+    """Files lack the columns the mapping needs; ``problems`` contains one line per file."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems

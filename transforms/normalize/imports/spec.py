@@ -1,7 +1,7 @@
 """The import mapping: which file columns feed which canonical fields, validated.
 
-A mapping is TOML data with this shape (every key is checked; an unknown one is an error
-that names it and lists the valid choices)::
+A mapping is TOML data with this shape. Every key is checked, and an unknown one is an error
+that names it and lists the valid choices::
 
     name = "zoho_crm"              # sync_state source is "import:<name>"
     source = "import:zoho_crm"     # records' source (default: "import:<name>")
