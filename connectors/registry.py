@@ -6,7 +6,7 @@ skipping those that are not installed yet. Flows then reach every source the sam
 
     factory = connector_factory("salesforce")
     with factory.open(settings, os.environ) as connector:
-        counts = connector.pull("Lead", PullRequest(after=watermark), sink, progress)
+        counts = connector.pull("Lead", PullRequest(after=watermark), sink, PullCounts())
 """
 
 from __future__ import annotations
@@ -42,8 +42,12 @@ class Connector(Protocol):
         ...
 
     def pull(self, object_name: str, request: PullRequest, sink: PageSink,
-             progress: ProgressCallback | None = None) -> PullCounts:
-        """Pull one object, handing each page to ``sink`` as it arrives."""
+             counts: PullCounts, progress: ProgressCallback | None = None) -> PullCounts:
+        """Pull one object, handing each page to ``sink`` as it arrives.
+
+        ``counts`` belongs to the caller and is updated page by page, so it is accurate
+        when the pull raises part-way.
+        """
         ...
 
     @property

@@ -341,8 +341,7 @@ def _pull_object(settings: Settings, warehouse: Warehouse, connector: Connector,
     counts = PullCounts()
     try:
         for request in requests:
-            part = connector.pull(object_name, request, sink, progress)
-            _add(counts, part)
+            connector.pull(object_name, request, sink, counts, progress)
     except StopRun as error:
         _fill(summary, counts, sink)
         summary.status = "stopped"
@@ -367,20 +366,8 @@ def _pull_object(settings: Settings, warehouse: Warehouse, connector: Connector,
     return summary
 
 
-def _add(total: PullCounts, part: PullCounts) -> None:
-    total.records += part.records
-    total.deleted += part.deleted
-    total.pages += part.pages
-    total.api_calls += part.api_calls
-    total.elapsed_seconds += part.elapsed_seconds
-    total.mode = part.mode if total.mode == "rest" else total.mode
-    for name in part.missing_fields:
-        if name not in total.missing_fields:
-            total.missing_fields.append(name)
-
-
 def _fill(summary: ObjectSummary, counts: PullCounts, sink: WarehouseSink) -> None:
-    summary.records = max(counts.records, sink.records)
+    summary.records = counts.records
     summary.deleted = counts.deleted
     summary.pages = counts.pages
     summary.api_calls = counts.api_calls

@@ -50,25 +50,30 @@ class SalesforceConnector:
         return self._plans[object_name]
 
     def pull(self, object_name: str, request: PullRequest, sink: PageSink,
-             progress: ProgressCallback | None = None) -> PullCounts:
+             counts: PullCounts, progress: ProgressCallback | None = None) -> PullCounts:
         """Pull one object after ``request.after`` (incremental) or in its creation range."""
         if self.budget is not None:
             self.budget.check(CallContext(SOURCE, object_name, 0))
         calls_before = self.client.api_calls
-        plan = self.plan(object_name)
-        counts = PullCounts(missing_fields=list(plan.missing))
-
-        window = PullWindow(start=self._start(request), floor=None,
-                            created_from=request.created_from, created_to=request.created_to)
-        if not request.is_backfill:
-            window = PullWindow(start=window.start, floor=request.after)
-        pull = ObjectPull(self.client, plan, window, self.source_settings,
-                          time_scale=self.settings.sources.retry.time_scale)
         try:
-            write_pages(pull.pages(), sink, counts, progress=progress, budget=self.budget)
+            plan = self.plan(object_name)
+            for name in plan.missing:
+                if name not in counts.missing_fields:
+                    counts.missing_fields.append(name)
+            if request.is_backfill:
+                window = PullWindow(start=request.after, created_from=request.created_from,
+                                    created_to=request.created_to)
+            else:
+                window = PullWindow(start=self._start(request), floor=request.after)
+            pull = ObjectPull(self.client, plan, window, self.source_settings,
+                              time_scale=self.settings.sources.retry.time_scale)
+            try:
+                write_pages(pull.pages(), sink, counts, progress=progress, budget=self.budget)
+            finally:
+                if pull.mode != "rest":
+                    counts.mode = pull.mode
         finally:
-            counts.mode = pull.mode
-            counts.api_calls = self.client.api_calls - calls_before
+            counts.api_calls += self.client.api_calls - calls_before
         logger.info("salesforce %s: %d records and %d deletes in %d pages, %d API calls (%s)",
                     object_name, counts.records, counts.deleted, counts.pages,
                     counts.api_calls, counts.mode)
