@@ -145,7 +145,7 @@ def _opportunities(options: HubSpotOptions) -> tuple[str, list[pl.Expr], Parsed]
         closed = values.boolean("hs_is_closed")
     close_time = values.timestamp("closedate")
     created = values.timestamp("createdate")
-    amount = values.amount("amount")
+    amount = _decimal("amount")
     columns = [
         _text("dealname").alias("name"),
         _text("hubspot_owner_id").alias("owner_id"),
@@ -359,6 +359,17 @@ def _malformed_counts(object_name: str, frame: pl.DataFrame, parsed: Parsed
 
 def _text(name: str) -> pl.Expr:
     return values.blank_to_null(name)
+
+
+def _decimal(name: str) -> pl.Expr:
+    """Parse a HubSpot number property: plain digits with an optional decimal point.
+
+    ``values.amount`` is lenient with currency text from exports; the API sends bare numbers,
+    so anything else here is a malformed value, not an amount to guess.
+    """
+    text = _text(name).str.strip_chars()
+    valid = text.str.contains(r"^-?\d+(\.\d+)?$")
+    return pl.when(valid).then(text).otherwise(None).cast(values.AMOUNT_DTYPE, strict=False)
 
 
 def _direction(name: str) -> pl.Expr:
