@@ -366,6 +366,79 @@ class ImportSettings(Section):
         return value
 
 
+SALES_CHANNELS = ("referral", "dormant_revival", "network", "social", "abm", "other_sales")
+UserRole = Literal["sales", "inside_sales", "marketing", "integration", "other"]
+SalesChannel = Literal["referral", "dormant_revival", "network", "social", "abm", "other_sales"]
+DormantSignal = Literal["former_customer", "last_opportunity_lost", "inactive"]
+
+
+class AttributionSettings(Section):
+    """`sgl attribute` and the attribution step of the nightly sync."""
+
+    # The rules file; unset means the rules shipped with sgl (`sgl init` writes a copy).
+    rules_file: Path | None = None
+    # Roles whose records count as sales-generated; inside_sales is governed by the next key.
+    sales_roles: list[UserRole] = Field(default_factory=lambda: ["sales"])
+    inside_sales_counts_as_sales: bool = True
+    # An account with activity before, but none in this many days before a record was
+    # created, makes the record a dormant revival.
+    dormant_days: int = Field(default=180, ge=1)
+    # Which account histories count as gone quiet: a former customer, a last opportunity
+    # closed lost, activity that stopped for dormant_days.
+    dormant_signals: list[DormantSignal] = Field(
+        default_factory=lambda: ["former_customer", "last_opportunity_lost", "inactive"])
+    # Sales channels that dormant revival may refine; a referral stays a referral.
+    dormant_channels: list[SalesChannel] = Field(
+        default_factory=lambda: ["other_sales", "abm", "network"])
+    # Opportunity types that mean the account is already a customer.
+    existing_business_types: list[str] = Field(default_factory=lambda: ["Existing Business"])
+
+
+class KpiSettings(Section):
+    """Windows, effort costs and targets of the monthly KPIs."""
+
+    # Days after a lead's creation (local dates) within which SQL and a won deal count.
+    window_days: int = Field(default=90, ge=1)
+    win_window_days: int = Field(default=365, ge=1)
+    # Minutes counted for an activity without a duration, per activity type; "other" covers
+    # types not listed.
+    default_minutes: dict[str, float] = Field(default_factory=lambda: {
+        "call": 10.0, "meeting": 60.0, "email": 5.0, "task": 15.0, "letter": 15.0,
+        "other": 10.0})
+    # Cost of one hour of effort in the reporting currency, per user role and per user id
+    # (a user's own rate wins).
+    hourly_cost_by_role: dict[str, Decimal] = Field(default_factory=dict)
+    hourly_cost_by_user: dict[str, Decimal] = Field(default_factory=dict)
+    # Monthly SGL-count targets: rep id or team name -> {"YYYY-MM" or "default": count}.
+    targets_by_rep: dict[str, dict[str, int]] = Field(default_factory=dict)
+    targets_by_team: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    @field_validator("default_minutes")
+    @classmethod
+    def _non_negative_minutes(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(minutes < 0 for minutes in value.values()):
+            raise ValueError(_("minutes of at least 0"))
+        return {key.lower(): minutes for key, minutes in value.items()}
+
+    @field_validator("hourly_cost_by_role", "hourly_cost_by_user")
+    @classmethod
+    def _non_negative_costs(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        if any(cost < 0 for cost in value.values()):
+            raise ValueError(_("amounts of at least 0"))
+        return value
+
+    @field_validator("targets_by_rep", "targets_by_team")
+    @classmethod
+    def _monthly_targets(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        for by_month in value.values():
+            for month, target in by_month.items():
+                if not (month == "default" or re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month)):
+                    raise ValueError(_("months as YYYY-MM (or default) mapped to counts"))
+                if target < 0:
+                    raise ValueError(_("counts of at least 0"))
+        return value
+
+
 class Settings(Section):
     general: GeneralSettings = Field(default_factory=GeneralSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
@@ -373,6 +446,8 @@ class Settings(Section):
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    attribution: AttributionSettings = Field(default_factory=AttributionSettings)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
 
     # Where the settings came from: relative paths are resolved against base_dir.
@@ -387,6 +462,12 @@ class Settings(Section):
     @property
     def warehouse_path(self) -> Path:
         return self.resolve(self.warehouse.path)
+
+    @property
+    def rules_path(self) -> Path | None:
+        """Return the configured rules file made absolute, or None for the shipped rules."""
+        rules_file = self.attribution.rules_file
+        return self.resolve(rules_file) if rules_file is not None else None
 
     @property
     def prefect_home(self) -> Path:
