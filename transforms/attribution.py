@@ -147,8 +147,20 @@ class AttributionParams:
 
     @classmethod
     def from_settings(cls, settings: Any) -> AttributionParams:
-        """Build the parameters from a loaded ``sgl.settings.Settings``."""
+        """Build the parameters from a loaded ``sgl.settings.Settings``.
+
+        The CRM origin and channel fields are the write-back targets of every object, so a
+        value is compared with what write-back last wrote to the same field.
+        """
         section = settings.attribution
+        origin_fields, channel_fields = set(cls.origin_fields), set(cls.channel_fields)
+        writeback = getattr(settings, "writeback", None)
+        for crm in ("salesforce", "hubspot"):
+            targets = getattr(writeback, crm, None)
+            for name in type(targets).model_fields if targets is not None else ():
+                target = getattr(targets, name)
+                origin_fields.update({target.origin} - {""})
+                channel_fields.update({target.channel} - {""})
         return cls(
             timezone=settings.general.timezone,
             sales_roles=tuple(section.sales_roles),
@@ -157,8 +169,8 @@ class AttributionParams:
             dormant_signals=tuple(section.dormant_signals),
             dormant_channels=tuple(section.dormant_channels),
             existing_business_types=tuple(section.existing_business_types),
-            origin_fields=tuple(section.origin_fields),
-            channel_fields=tuple(section.channel_fields),
+            origin_fields=tuple(sorted(origin_fields)),
+            channel_fields=tuple(sorted(channel_fields)),
         )
 
 
