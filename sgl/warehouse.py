@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 KEY_COLUMNS = ("source", "source_id")
 LOCK_POLL_SECONDS = 0.2
+# Tables of derived decisions, rewritten by attribution rather than upserted from a CRM.
+DECISION_TABLES = ("attribution", "persons")
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,54 @@ class Warehouse:
         _require_writable(self)
         with self._transaction():
             self._write_sync_state(state)
+
+    def replace_rows(self, table: str, key_columns: Sequence[str], frame: pl.DataFrame) -> int:
+        """Replace the rows of a decision table whose keys appear in ``frame``, atomically.
+
+        Rows with other keys stay. Columns missing from ``frame`` take their defaults.
+        Returns the number of rows written.
+        """
+        _require_writable(self)
+        columns = self._checked_decision_columns(table, key_columns, frame)
+        batch = frame.select(columns).unique(subset=list(key_columns), keep="last",
+                                             maintain_order=True)
+        matches = " AND ".join(f"{table}.{name} = replace_batch.{name}" for name in key_columns)
+        column_list = ", ".join(columns)
+        with self._registered("replace_batch", batch), self._transaction():
+            self._connection.execute(
+                f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM replace_batch WHERE {matches})")
+            self._connection.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM replace_batch")
+        logger.debug("replaced %d rows of %s", batch.height, table)
+        return batch.height
+
+    def replace_table(self, table: str, frame: pl.DataFrame) -> int:
+        """Replace every row of a decision table with ``frame``, atomically; return the count."""
+        _require_writable(self)
+        columns = self._checked_decision_columns(table, (), frame)
+        column_list = ", ".join(columns)
+        with self._registered("replace_batch", frame.select(columns)), self._transaction():
+            self._connection.execute(f"DELETE FROM {table}")
+            self._connection.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM replace_batch")
+        logger.debug("replaced all of %s with %d rows", table, frame.height)
+        return frame.height
+
+    def _checked_decision_columns(self, table: str, key_columns: Sequence[str],
+                                  frame: pl.DataFrame) -> list[str]:
+        if table not in DECISION_TABLES:
+            raise WarehouseError(
+                _("{table} is not a decision table; use one of {tables}.").format(
+                    table=table, tables=", ".join(DECISION_TABLES)))
+        known = set(self._table_columns(table))
+        missing = [name for name in key_columns if name not in frame.columns]
+        unknown = [name for name in frame.columns if name not in known]
+        if missing or unknown:
+            raise WarehouseError(
+                _("Cannot load the batch into {table}: missing columns {missing}, unknown "
+                  "columns {unknown}.").format(table=table, missing=missing or "-",
+                                               unknown=unknown or "-"))
+        return list(frame.columns)
 
     def _write_sync_state(self, state: SyncState) -> None:
         self._connection.execute(

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "sgl.cli.status",
     "sgl.cli.sync",
     "sgl.cli.imports",
+    "sgl.cli.attribution",
     "sgl.cli.sandbox",
     "sgl.cli.demo",
 )

@@ -39,6 +39,11 @@ def register(app: typer.Typer) -> None:
                 path=path))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sample_config(i18n.get_locale()), encoding="utf-8")
+        rules = path.with_name("sgl-rules.toml")
+        if force or not rules.exists():
+            from transforms.rules import sample_rules_text
+
+            rules.write_text(sample_rules_text(), encoding="utf-8")
         output.info(_("Wrote {path}. Edit it, then run `sgl config check`.").format(path=path))
 
     @config_app.command("check", help=_("Validate the settings; with --online, also try each "
