@@ -365,7 +365,7 @@ def _field(problems: _Problems, table: str, key: str, name: str, spec: Any,
         spec = {"column": spec}
     if not isinstance(spec, Mapping):
         problems.add(key, _("expected a column name or a table such as "
-                            "{{ column = \"Created Time\" }}"))
+                            "{ column = \"Created Time\" }"))
         return FieldSpec(name=name, kind=kind)
     problems.unknown_keys(key, spec, FIELD_KEYS)
 
@@ -376,8 +376,8 @@ def _field(problems: _Problems, table: str, key: str, name: str, spec: Any,
     template = spec.get("template")
     if template is not None and (not isinstance(template, str)
                                  or not TEMPLATE_PART.search(template)):
-        problems.add(f"{key}.template", _("expected text with {{column}} placeholders, such "
-                                          "as \"{{opportunity_id}} {{product}}\""))
+        problems.add(f"{key}.template", _("expected text with {column} placeholders, such as "
+                                          "\"{opportunity_id} {product}\""))
         template = None
     value = spec.get("value")
     if value is not None and not isinstance(value, str | bool | int | float):
