@@ -29,6 +29,7 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "\"><img onerror=alert(1)>"
 TEMPLATE = "{{ 7*7 }}"
 HOSTILE = (SCRIPT, IMG, TEMPLATE)
+FORMULA = "=HYPERLINK(\"http://attacker.example/\",\"click\")"
 
 PERIOD = date(2026, 4, 1)
 AS_OF = date(2026, 5, 7)
@@ -49,7 +50,7 @@ def golden_model(reps: int = 3, detail_rows: int = 30, months: int = 12) -> Repo
     detail = tuple(
         (date(2026, 4, 1 + i % 28), REP_NAMES[i % len(REP_NAMES)] if i else IMG, "東日本営業部",
          ("referral", "network", "abm")[i % 3], f"株式会社サンプル{i}" if i else TEMPLATE,
-         "Working", Decimal(1_200_000 + 1000 * i))
+         FORMULA if i == 1 else "Working", Decimal(1_200_000 + 1000 * i))
         for i in range(detail_rows))
     return ReportModel(
         company_name="サンプル株式会社",
