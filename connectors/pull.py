@@ -26,7 +26,7 @@ LOG_INTERVAL_SECONDS = 10.0
 class Progress:
     """A snapshot of one object's pull, for a progress bar or a log line.
 
-    ``total`` is the number of records the CRM expects to return, when it said so.
+    ``total`` is the number of records the CRM expects to return, when it reports one.
     """
 
     source: str
@@ -47,7 +47,7 @@ ProgressCallback = Callable[[Progress], None]
 
 @dataclass
 class PullCounts:
-    """What one object's pull did: records and deletes written, pages, fields not readable."""
+    """Counts of one object's pull: records and deletes written, pages, calls, unreadable fields."""
 
     records: int = 0
     deleted: int = 0
@@ -117,7 +117,7 @@ def write_pages(
 
 @dataclass(frozen=True)
 class PullRequest:
-    """Which records of one object a pull reads.
+    """The records of one object that a pull reads.
 
     Incremental: records after ``after`` (the saved watermark; None reads everything).
     Backfill: records created in ``[created_from, created_to)``, resuming after ``after``

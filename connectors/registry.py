@@ -1,4 +1,4 @@
-"""Which connector pulls which source: a registry that each CRM package fills on import.
+"""The registry of source connectors, filled by each CRM package when it is imported.
 
 A CRM package registers a :class:`ConnectorFactory` when it is imported (see
 ``connectors/salesforce/__init__.py``); :func:`load_connectors` imports the known packages,

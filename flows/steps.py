@@ -175,10 +175,13 @@ def build_normalizer(settings: Settings, source: str) -> Normalizer:
 def _salesforce_row_filter(warehouse: Warehouse, source: str, object_name: str
                            ) -> Callable[[pl.DataFrame], pl.DataFrame] | None:
     if object_name == "Contact":
+        # NOTE: a Contact is recognised as converted only when its Lead is already stored, so
+        # `--object Contact` alone before the first Lead pull stores converted Contacts too.
         converted = warehouse.read("leads", ["contact_id"], {"source": source, "object": "Lead"},
                                    include_deleted=True)["contact_id"].drop_nulls()
         return lambda frame: derive.first_touch_contacts(frame, converted)
     if object_name == "OpportunityContactRole":
+        # A role of an opportunity not stored yet is skipped rather than creating a bare row.
         known = warehouse.read("opportunities", ["source_id"], {"source": source},
                                include_deleted=True)["source_id"]
         return lambda frame: frame.filter(pl.col("source_id").is_in(known.implode()))
@@ -245,9 +248,9 @@ def backfill_source(settings: Settings, source: str, start: date, end: date,
     """Re-pull the records of ``source`` created in ``[start, end)``, month by month.
 
     Dates are local dates in ``[general] timezone``. Progress is saved per object under
-    ``Object#backfill``, so the incremental watermark never moves, and a rerun of the same
-    range after a stop resumes where it stopped; a rerun after success pulls the range again
-    and changes nothing that has not changed in the CRM.
+    ``Object#backfill``, so the incremental watermark never moves. A rerun of the same range
+    after a stop resumes where it stopped. A rerun after success pulls the range again and
+    changes only what changed in the CRM meanwhile.
     """
     if start >= end:
         raise SglError(_("The backfill range is empty: --from {start} must be before --to "

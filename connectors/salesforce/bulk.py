@@ -2,7 +2,7 @@
 
 A job returns CSV, where every value is text and an empty cell is null. Cells are converted
 back to the JSON types that the REST API returns (booleans, numbers, ``+0000`` datetimes,
-nested parent fields), using the field types from describe, so the raw records kept in the
+nested parent fields) by the field types from describe. So the raw records kept in the
 warehouse look the same whichever API served them.
 """
 

@@ -218,11 +218,6 @@ class SalesforceClient:
                                                    timeout=self.source_settings.timeout_seconds),
                          context)
 
-    def count(self, soql: str, *, include_deleted: bool, context: CallContext) -> int:
-        """Run a ``SELECT COUNT() ...`` query and return the count."""
-        result = self.query(soql, include_deleted=include_deleted, context=context)
-        return int(result["totalSize"])
-
     def bulk_client(self, object_name: str) -> _Bulk2Client:
         """Return simple-salesforce's Bulk API 2.0 client with the current session.
 

@@ -22,7 +22,7 @@ class ObjectSpec:
 
     ``cursor`` orders and bounds incremental pulls: ``SystemModstamp`` for records that
     change, ``CreatedDate`` for history rows, which never change. ``deletes`` is true when
-    the object has ``IsDeleted``, so the pull reads through ``queryAll`` and sees deletes.
+    the object has ``IsDeleted``, so the pull reads through ``queryAll``, which also returns deleted records.
     ``optional`` fields exist only in some orgs (``CurrencyIsoCode`` needs multi-currency),
     so their absence from describe is not reported.
     """

@@ -2,10 +2,10 @@
 
 :func:`plan_object` decides the SELECT from describe: the wanted fields that the
 integration user can read, and the wanted fields it cannot (reported, not fatal).
-:func:`iter_pages` then reads records ordered by ``(cursor, Id)`` after a start key, with
-REST query pages (``nextRecordsUrl`` until ``done``; pages may hold fewer records than the
-batch size), or with a Bulk API 2.0 job when more records remain than ``bulk_threshold``
-after the first REST page. Objects with ``IsDeleted`` are read through ``queryAll`` in one
+:class:`ObjectPull` then reads records ordered by ``(cursor, Id)`` after a start key. It
+follows REST query pages through ``nextRecordsUrl`` until ``done``, and pages may hold fewer
+records than the batch size. When more records remain after the first REST page than
+``bulk_threshold``, it reads the rest with a Bulk API 2.0 job. Objects with ``IsDeleted`` are read through ``queryAll`` in one
 pass, so changed and deleted records share one order and one watermark.
 """
 
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ObjectPlan:
-    """What to request for one object: the readable fields and the wanted ones that are not."""
+    """The SELECT plan of one object: readable fields, and wanted fields that are not readable."""
 
     spec: ObjectSpec
     fields: list[str]
@@ -45,7 +45,7 @@ class ObjectPlan:
 
 @dataclass(frozen=True)
 class PullWindow:
-    """Which records a pull reads.
+    """The range of records that one pull reads.
 
     ``start`` is the key after which records are read (None: from the beginning).
     ``floor`` is the saved incremental watermark; page watermarks never go below it, so
@@ -165,8 +165,8 @@ class ObjectPull:
                 yield from self._rest_pages()
                 return
             except QueryLocatorExpired:
-                # Salesforce closes idle cursors and keeps at most 10 open per user; the
-                # query restarts after the last page handed out, which the sink has saved.
+                # Salesforce closes idle cursors and keeps at most 10 open per user. The query
+                # restarts after the last page handed out, because the sink has saved it.
                 logger.warning("salesforce %s: query cursor expired after page %d; "
                                "restarting after the last saved record", self.spec.name,
                                self.next_number - 1)

@@ -1,7 +1,7 @@
 """``sgl sync`` and ``sgl backfill``: pull CRM records into the warehouse, with a progress bar.
 
 Exit codes: 0 when every object was pulled, 1 when one failed or the API budget stopped the
-run (the summary says which and the next run resumes), 2 for bad usage.
+run (the summary names the object, and the next run resumes), 2 for bad usage.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Salesforce records to canonical frames, one builder per object, explicit schemas.
 
 Every value is first read as text (REST booleans and numbers, Bulk CSV cells alike), then
-parsed with :mod:`transforms.values`; a value that does not parse becomes null, is counted
-under ``Object.Field`` and stays in ``raw``. Picklist values (lead source, status, stage)
+parsed with :mod:`transforms.values`. A value that does not parse becomes null and is
+counted under ``Object.Field``, and the original stays in ``raw``. Picklist values (lead source, status, stage)
 are kept as they are.
 
 Date-only fields that feed timestamp columns (``ConvertedDate``, a Task's ``ActivityDate``)
