@@ -5,7 +5,7 @@ several types (HubSpot lists the unlabeled type and, for the main company of a c
 deal, ``Primary``) gives one row per type, with the type's label or an empty label.
 
 The rows of a page are the complete associations of its records to the listed object types,
-so whoever stores them replaces the stored rows of those records and object types.
+so a sink that stores them should replace the stored rows of those records and types.
 """
 
 from __future__ import annotations

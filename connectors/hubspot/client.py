@@ -1,9 +1,9 @@
 """hubspot-api-client 12, configured from settings and wrapped with retries and call counts.
 
-Trust and proxy come from settings only. The client's urllib3 pool reads no proxy variables,
-but without a CA file it loads OpenSSL's default trust store, which ``SSL_CERT_FILE`` and
-``SSL_CERT_DIR`` redirect; so ``ssl_ca_cert`` is always set: the configured ``ca_bundle``,
-else certifi's bundle.
+Trust and proxy come from settings only. The client's urllib3 pool reads no proxy variables.
+Without a CA file, though, it loads OpenSSL's default trust store, which ``SSL_CERT_FILE`` and
+``SSL_CERT_DIR`` redirect. So ``ssl_ca_cert`` is always set, to the configured ``ca_bundle``
+or else to certifi's bundle.
 
 urllib3's own retries are off (``Retry(total=0)``): its default policy repeats neither POST
 calls (search, batch read) nor 429 answers, so every retry goes through
@@ -41,8 +41,8 @@ TokenSource = Callable[[], str]
 class HubSpotClient:
     """The calls a pull makes, each one retried by ``policy`` and counted in ``calls``.
 
-    ``token_source`` returns the private-app token; it is called again once when HubSpot
-    reports the token as expired, so a rotated token in the Secret block is picked up.
+    ``token_source`` returns the private-app token. It is called again when HubSpot reports
+    the token as expired, so a token rotated in the Secret block is picked up.
     """
 
     def __init__(self, settings: HubSpotSettings, token_source: TokenSource, *,

@@ -48,9 +48,9 @@ logger = logging.getLogger(__name__)
 SOURCE = "hubspot"
 LIST_PAGE_LIMIT = 100  # HubSpot's maximum for GET /crm/v3/objects/{type}
 BATCH_READ_LIMIT = 100
-# Above this many characters of "properties=..." query parameters, a list page asks for ids
+# Above this many characters of "properties=..." query parameters, a list page requests ids
 # only and reads the properties by batch read (POST), so the URL stays short.
-# NOTE: HubSpot does not publish its URL limit; 2,000 characters is the usual safe length.
+# NOTE: HubSpot does not publish its URL limit, so 2,000 characters is a conservative guess.
 MAX_PROPERTIES_QUERY_LENGTH = 2_000
 SWEEP_SUFFIX = "#archived"
 
@@ -125,7 +125,7 @@ class HubSpotConnector:
 
     def pull(self, object_name: str, request: PullRequest, sink: PageSink,
              progress: ProgressCallback | None = None) -> PullCounts:
-        """Pull one object as ``request`` says, handing each page to ``sink``."""
+        """Pull one object as ``request`` specifies, handing each page to ``sink``."""
         budget = self._budget_for_run()
         calls_before = self.client.calls
         counts = PullCounts(mode=self._mode(object_name, request))
@@ -332,7 +332,7 @@ class HubSpotConnector:
                                               properties,
                                               self._context(spec.name, "batch read"))
             records += response.get("results") or []
-        # A batch read answers in no set order; pages keep the list's id order.
+        # A batch read returns records in no set order, and pages keep the list's id order.
         position = {record_id: index for index, record_id in enumerate(ids)}
         return sorted(records, key=lambda record: position.get(str(record["id"]), 0))
 

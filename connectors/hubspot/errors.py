@@ -39,7 +39,7 @@ class RateLimited(RetriableError):
 
 
 class ServerFailed(RetriableError):
-    """HubSpot answered 5xx, or the connection failed before an answer came."""
+    """HubSpot returned 5xx, or the connection failed before a response arrived."""
 
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)

@@ -1,7 +1,7 @@
 """Incremental pulls through the CRM search endpoint, past its 10,000-result cap.
 
-A search pages by offset (``after``) and never returns a result past the 10,000th, so the
-changes since the watermark are read in time windows of at most that many records: a window
+A search pages by offset (``after``) and never returns a result past the 10,000th. So the
+changes since the watermark are read in time windows of at most that many records. A window
 whose ``total`` is above the cap is split in two halves by time, and each half is searched
 again, until every window fits. Windows are inclusive millisecond ranges that never overlap,
 so a record whose timestamp sits on a window edge is read exactly once. A single millisecond
@@ -155,8 +155,8 @@ class ChangeSearch:
         is the last.
 
         When the window's ``total`` shrinks between pages, records left it (changed or
-        archived meanwhile) and the later ones moved to lower offsets, so the offset steps
-        back by the difference and the page is read again; ids already read are dropped.
+        archived meanwhile) and the later ones moved to lower offsets. The offset then steps
+        back by the difference and the page is read again. Ids already read are dropped.
         """
         response, offset, seen = first, 0, set()
         last_total = int(first.get("total", 0))

@@ -33,7 +33,7 @@ CUSTOM_PROPERTIES = 400
 
 
 def test_rate_limits_and_server_errors_lose_nothing(tmp_path: Path) -> None:
-    # About half of all calls answer 429 and a sixth of the POST calls 503.
+    # About half of all calls get a 429 response, and 15 % of the POST calls a 503.
     plan = FaultPlan([
         RateLimit(api="hubspot", probability=0.5, retry_after=1),
         ServerError(api="hubspot", method="POST", status=503, probability=0.15),

@@ -62,7 +62,7 @@ def test_garbage_date_is_counted_and_kept_raw() -> None:
     leads = page.frames["leads"]
     assert page.malformed == {"contacts.createdate": 1,
                               "contacts.hs_lifecyclestage_customer_date": 1}
-    # The record's own createdAt stands in for the unreadable property.
+    # The record's own createdAt replaces the unreadable property.
     assert leads["created_at"][0] == at("2025-01-01T00:00:00")
     assert leads["qualified_at"][0] is None
     assert "2024-02-30T25:61" in leads["raw"][0]

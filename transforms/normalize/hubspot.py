@@ -277,7 +277,7 @@ def deal_qualified_at(leads: pl.DataFrame, opportunities: pl.DataFrame,
     """Return ``source_id, qualified_at`` of HubSpot leads: the earlier of the stored
     ``qualified_at`` and the creation of the contact's first associated deal.
 
-    ``associations`` holds rows from deals to contacts (``from_object = "deals"``).
+    ``associations`` contains rows from deals to contacts (``from_object = "deals"``).
 
     >>> import datetime as dt
     >>> t = lambda day: dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc)
@@ -364,8 +364,8 @@ def _text(name: str) -> pl.Expr:
 def _decimal(name: str) -> pl.Expr:
     """Parse a HubSpot number property: plain digits with an optional decimal point.
 
-    ``values.amount`` is lenient with currency text from exports; the API sends bare numbers,
-    so anything else here is a malformed value, not an amount to guess.
+    ``values.amount`` accepts currency text from exports. The API sends bare numbers, so
+    anything else here is a malformed value, not an amount to guess.
     """
     text = _text(name).str.strip_chars()
     valid = text.str.contains(r"^-?\d+(\.\d+)?$")
