@@ -603,10 +603,19 @@ def _share_within_person(leads: pl.DataFrame, persons: pl.DataFrame) -> pl.DataF
     )
     leads = leads.join(chosen, on="person_id", how="left")
     own = pl.col("_has_set")
-    return leads.with_columns(
+    shared = leads.with_columns(
         *[pl.when(own).then(pl.col(name)).otherwise(pl.col(f"person_{name}")).alias(name)
           for name in DECISION_COLUMNS],
         pl.when(own).then(pl.col("_key")).otherwise(pl.col("person__key")).alias("decided_by"),
+    )
+    # A person may have typed an origin and a channel that do not belong together; the
+    # record holding them keeps both, the person's other records get the origin's default.
+    fits = _mapped(pl.col("channel"), ORIGIN_OF_CHANNEL) == pl.col("origin")
+    return shared.with_columns(
+        pl.when(own | fits).then(pl.col("channel"))
+        .otherwise(_mapped(pl.col("origin"), DEFAULT_CHANNEL)).alias("channel"),
+        pl.when(own | fits).then(pl.col("channel_rule"))
+        .otherwise(pl.lit("default:") + pl.col("origin")).alias("channel_rule"),
     ).drop("_has_set", "_key", "person__key", *[f"person_{name}" for name in DECISION_COLUMNS])
 
 

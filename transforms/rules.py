@@ -187,7 +187,7 @@ def parse_rules(text: str, name: str = "<rules>") -> RuleSet:
     rules: list[Rule] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_rules):
-        rule = _parse_rule(raw, index, name, locator, problems)
+        rule = _parse_rule(raw, index, len(raw_rules), name, locator, problems)
         if rule is None:
             continue
         if rule.id in seen:
@@ -201,10 +201,10 @@ def parse_rules(text: str, name: str = "<rules>") -> RuleSet:
     return RuleSet(tuple(rules), name)
 
 
-def _parse_rule(raw: Any, index: int, name: str, locator: _LineLocator,
+def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocator,
                 problems: list[str]) -> Rule | None:
     rule_id = raw.get("id") if isinstance(raw, dict) else None
-    line = locator.rule(index, rule_id if isinstance(rule_id, str) else None)
+    line = locator.rule(index, rule_id if isinstance(rule_id, str) else None, count)
     where = _("{file}, line {line}: rule {rule}").format(
         file=name, line=line, rule=rule_id if isinstance(rule_id, str) else f"#{index + 1}")
     if not isinstance(raw, dict):
@@ -336,7 +336,10 @@ class _LineLocator:
     def top_level(self, key: str) -> int | None:
         return self._find(rf"^\s*\[?\s*{re.escape(key)}\b", 0, len(self.lines))
 
-    def rule(self, index: int, rule_id: str | None) -> int | None:
+    def rule(self, index: int, rule_id: str | None, count: int) -> int | None:
+        if len(self.starts) == count:
+            # One start line per rule: the index finds it even when ids repeat.
+            return self.starts[index]
         if rule_id is not None:
             found = self._find(rf"\bid\s*=\s*[\"']{re.escape(rule_id)}[\"']", 0,
                                len(self.lines))
