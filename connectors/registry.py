@@ -6,7 +6,7 @@ skipping those that are not installed yet. Flows then reach every source the sam
 
     factory = connector_factory("salesforce")
     with factory.open(settings, os.environ) as connector:
-        counts = connector.pull("Lead", PullRequest(after=watermark), sink, PullCounts())
+        counts = connector.pull("Lead", PullRequest(after=watermark), sink, progress)
 """
 
 from __future__ import annotations
@@ -42,12 +42,8 @@ class Connector(Protocol):
         ...
 
     def pull(self, object_name: str, request: PullRequest, sink: PageSink,
-             counts: PullCounts, progress: ProgressCallback | None = None) -> PullCounts:
-        """Pull one object, handing each page to ``sink`` as it arrives.
-
-        ``counts`` belongs to the caller and is updated page by page, so it is accurate
-        when the pull raises part-way.
-        """
+             progress: ProgressCallback | None = None) -> PullCounts:
+        """Pull one object, handing each page to ``sink`` as it arrives; return its counts."""
         ...
 
     @property

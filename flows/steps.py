@@ -123,7 +123,10 @@ class WarehouseSink:
         self.extra_counts = dict(extra_counts or {})
         self.page_in_flight: int | None = None
         self.malformed: dict[str, int] = {}
+        # What has been saved so far, for the summary of a pull that fails part-way.
         self.records = 0
+        self.deleted = 0
+        self.pages = 0
 
     def __call__(self, page: Page) -> None:
         self.page_in_flight = page.number
@@ -148,6 +151,8 @@ class WarehouseSink:
         if writes == 0:
             self.warehouse.save_sync_state(state)
         self.records += len(page.records)
+        self.deleted += len(page.deleted_ids)
+        self.pages += 1
         self.page_in_flight = None
 
     def _state(self, watermark: Watermark | None) -> SyncState:
@@ -342,15 +347,16 @@ def _pull_object(settings: Settings, warehouse: Warehouse, connector: Connector,
     sink = WarehouseSink(warehouse, normalizer, connector.source, object_name, table, run_id,
                          state_object, row_filter, range_counts)
     counts = PullCounts()
+    calls_before = connector.api_calls
     try:
         for request in requests:
-            connector.pull(object_name, request, sink, counts, progress)
+            _add(counts, connector.pull(object_name, request, sink, progress))
     except StopRun as error:
-        _fill(summary, counts, sink)
+        _fill(summary, counts, sink, connector.api_calls - calls_before)
         summary.status = "stopped"
         summary.error = str(error)
     except (SglError, RetriableError) as error:
-        _fill(summary, counts, sink)
+        _fill(summary, counts, sink, connector.api_calls - calls_before)
         summary.status = "failed"
         summary.error = _failure_text(object_name, sink, str(error))
         logger.error("%s %s failed at page %s: %s", connector.source, object_name,
@@ -358,22 +364,33 @@ def _pull_object(settings: Settings, warehouse: Warehouse, connector: Connector,
     except Exception as error:
         # A bug or an unexpected library error: recorded without its text, which may quote
         # record contents, then raised so that it is seen.
-        _fill(summary, counts, sink)
+        _fill(summary, counts, sink, connector.api_calls - calls_before)
         summary.status = "failed"
         summary.error = _failure_text(object_name, sink, type(error).__name__)
         _save_outcome(warehouse, summary, run_id, state_object, range_counts)
         raise
     else:
-        _fill(summary, counts, sink)
+        _fill(summary, counts, sink, connector.api_calls - calls_before)
     _save_outcome(warehouse, summary, run_id, state_object, range_counts)
     return summary
 
 
-def _fill(summary: ObjectSummary, counts: PullCounts, sink: WarehouseSink) -> None:
-    summary.records = counts.records
-    summary.deleted = counts.deleted
-    summary.pages = counts.pages
-    summary.api_calls = counts.api_calls
+def _add(total: PullCounts, part: PullCounts) -> None:
+    total.api_calls += part.api_calls
+    total.elapsed_seconds += part.elapsed_seconds
+    if part.mode != "rest":
+        total.mode = part.mode
+    for name in part.missing_fields:
+        if name not in total.missing_fields:
+            total.missing_fields.append(name)
+
+
+def _fill(summary: ObjectSummary, counts: PullCounts, sink: WarehouseSink,
+          api_calls: int) -> None:
+    summary.records = sink.records
+    summary.deleted = sink.deleted
+    summary.pages = sink.pages
+    summary.api_calls = api_calls
     summary.seconds = counts.elapsed_seconds
     summary.mode = counts.mode
     summary.missing_fields = list(counts.missing_fields)

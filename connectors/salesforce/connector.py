@@ -50,16 +50,15 @@ class SalesforceConnector:
         return self._plans[object_name]
 
     def pull(self, object_name: str, request: PullRequest, sink: PageSink,
-             counts: PullCounts, progress: ProgressCallback | None = None) -> PullCounts:
+             progress: ProgressCallback | None = None) -> PullCounts:
         """Pull one object after ``request.after`` (incremental) or in its creation range."""
         if self.budget is not None:
             self.budget.check(CallContext(SOURCE, object_name, 0))
         calls_before = self.client.api_calls
+        counts = PullCounts()
         try:
             plan = self.plan(object_name)
-            for name in plan.missing:
-                if name not in counts.missing_fields:
-                    counts.missing_fields.append(name)
+            counts.missing_fields = list(plan.missing)
             if request.is_backfill:
                 window = PullWindow(start=request.after, created_from=request.created_from,
                                     created_to=request.created_to)
@@ -73,7 +72,7 @@ class SalesforceConnector:
                 if pull.mode != "rest":
                     counts.mode = pull.mode
         finally:
-            counts.api_calls += self.client.api_calls - calls_before
+            counts.api_calls = self.client.api_calls - calls_before
         logger.info("salesforce %s: %d records and %d deletes in %d pages, %d API calls (%s)",
                     object_name, counts.records, counts.deleted, counts.pages,
                     counts.api_calls, counts.mode)
