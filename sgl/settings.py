@@ -338,6 +338,16 @@ class ReportSettings(Section):
     allow_plain_smtp: bool = False
     secret_block: str | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
+    # Language of the report; unset means [general] locale, else Japanese.
+    locale: Literal["ja", "en"] | None = None
+    # Amounts in yen as ¥1,234,567 ("yen"), 1,234万円 ("man") or 1.2億円 from 1億 up ("oku").
+    money_style: Literal["yen", "man", "oku"] = "yen"
+    # Rows of the SGL detail table in the PDF; the attached CSV always has every row.
+    pdf_detail_rows: int = Field(default=200, ge=0)
+    # Every render is kept here as <YYYY-MM>/<locale>/<time>/ with HTML, PDF and KPI data.
+    archive_dir: Path = Path("var/reports")
+    # Show [general] company_name in the report heading and the PDF footer.
+    show_company_name: bool = True
 
 
 class AlertSettings(Section):

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -425,6 +425,58 @@ class Warehouse:
             for table in RECORD_TABLES
         ]
         return self._frame(" UNION ALL ".join(parts) + " ORDER BY source, object, table_name")
+
+    # -- report log --------------------------------------------------------------------
+
+    def add_report_render(self, *, period: str, locale: str, as_of: date, rendered_at: datetime,
+                          archive_dir: str, files: Sequence[str], checksum: str,
+                          figures_checksum: str, is_restated: bool) -> None:
+        """Record one rendered and archived report (not yet sent)."""
+        _require_writable(self)
+        with self._transaction():
+            self._connection.execute(
+                "INSERT INTO report_log (period, locale, as_of, rendered_at, archive_dir, files,"
+                " checksum, figures_checksum, is_restated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [period, locale, as_of, rendered_at, archive_dir, json.dumps(list(files)),
+                 checksum, figures_checksum, is_restated],
+            )
+
+    def record_report_send_intent(self, period: str, locale: str, rendered_at: datetime,
+                                  intent_at: datetime) -> None:
+        """Mark a rendered report as about to be sent, before the mail server is contacted.
+
+        A row with an intent and no result means the outcome is unknown (the process died
+        while sending), so the caller must not assume the report went out or did not.
+        """
+        self._update_report_send(period, locale, rendered_at,
+                                 "send_intent_at = ?, sent_at = NULL, send_result = NULL",
+                                 [intent_at])
+
+    def record_report_send_result(self, period: str, locale: str, rendered_at: datetime,
+                                  result: str, sent_at: datetime | None) -> None:
+        """Record how sending ended: ``result`` such as "sent", or "failed: SMTPDataError"."""
+        self._update_report_send(period, locale, rendered_at, "sent_at = ?, send_result = ?",
+                                 [sent_at, result])
+
+    def report_log(self, period: str, locale: str) -> pl.DataFrame:
+        """Return the report log rows of one period and locale, oldest render first."""
+        return self._frame("SELECT * FROM report_log WHERE period = ? AND locale = ? "
+                           "ORDER BY rendered_at", [period, locale])
+
+    def _update_report_send(self, period: str, locale: str, rendered_at: datetime,
+                            assignments: str, values: Sequence[Any]) -> None:
+        _require_writable(self)
+        with self._transaction():
+            changed = self._connection.execute(
+                f"UPDATE report_log SET {assignments} "
+                "WHERE period = ? AND locale = ? AND rendered_at = ?",
+                [*values, period, locale, rendered_at],
+            ).fetchall()[0][0]
+        if changed != 1:
+            raise WarehouseError(
+                _("No report log entry for {period} ({locale}) rendered at {rendered_at}. "
+                  "Render the report again with `sgl report --month {period}`.").format(
+                    period=period, locale=locale, rendered_at=rendered_at.isoformat()))
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -128,3 +129,9 @@ def golden_model(reps: int = 3, detail_rows: int = 30, months: int = 12) -> Repo
         trend=trend,
         detail=DetailTable(DETAIL_COLUMNS, detail),
     )
+
+
+def small_model() -> ReportModel:
+    """The golden report without charts and with two detail rows: quick to render."""
+    return dataclasses.replace(golden_model(reps=1, detail_rows=2, months=0),
+                               channels=(), pipeline=())
