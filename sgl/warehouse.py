@@ -478,6 +478,52 @@ class Warehouse:
                   "Render the report again with `sgl report --month {period}`.").format(
                     period=period, locale=locale, rendered_at=rendered_at.isoformat()))
 
+    # -- write-back audit --------------------------------------------------------------
+
+    def append_writeback_log(self, frame: pl.DataFrame) -> int:
+        """Append write-back audit rows; ``logged_at`` defaults to now. Returns the row count.
+
+        The log is append-only: rows are never updated or deleted.
+        """
+        _require_writable(self)
+        known = set(self._table_columns("writeback_log"))
+        unknown = [name for name in frame.columns if name not in known]
+        if unknown:
+            raise WarehouseError(
+                _("Cannot load the batch into {table}: missing columns {missing}, unknown "
+                  "columns {unknown}.").format(table="writeback_log", missing="-",
+                                               unknown=unknown))
+        if not frame.height:
+            return 0
+        column_list = ", ".join(frame.columns)
+        with self._registered("writeback_batch", frame), self._transaction():
+            self._connection.execute(
+                f"INSERT INTO writeback_log ({column_list}) "
+                f"SELECT {column_list} FROM writeback_batch")
+        return frame.height
+
+    def writeback_state(self, source: str | None = None) -> pl.DataFrame:
+        """Return per record and field the last successful write and the latest log row.
+
+        Columns: ``source, object, source_id, field``, ``last_written`` and
+        ``last_written_at`` (``after`` and ``logged_at`` of the latest ``written`` row), and
+        ``last_result, last_before, last_after`` (the latest row of any result). A run logs
+        each field once, so rows of one field never share ``logged_at``.
+        """
+        where = "WHERE source = ?" if source is not None else ""
+        return self._frame(
+            f"""
+            SELECT source, object, source_id, field,
+                   arg_max(after, logged_at) FILTER (WHERE result = 'written') AS last_written,
+                   max(logged_at) FILTER (WHERE result = 'written') AS last_written_at,
+                   arg_max(result, logged_at) AS last_result,
+                   arg_max(before, logged_at) AS last_before,
+                   arg_max(after, logged_at) AS last_after
+            FROM writeback_log {where}
+            GROUP BY source, object, source_id, field
+            """,
+            [source] if source is not None else [])
+
     # -- helpers -----------------------------------------------------------------------
 
     def _frame(self, query: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
