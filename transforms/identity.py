@@ -1,10 +1,10 @@
 """Identity resolution: one person across CRMs and duplicate records.
 
 Two first-touch records are the same person when their normalized emails are equal, or when
-their company domain and normalized full name are equal; the relation is transitive, so a
+their account's domain and normalized full name are equal; the relation is transitive, so a
 chain of such matches is one person. Normalizing folds case, full-width characters (NFKC)
-and whitespace. The company domain is the linked account's domain, else the email's domain
-unless it is a free-mail domain, where two people of the same name are common.
+and whitespace. Records without an account are matched by email only: an email's domain is
+not used, because people with the same name at one mail domain are often different people.
 
 Clusters are found by label propagation: each record starts with its rank by creation time
 and repeatedly takes the smallest label among records sharing a key, so every person's label
@@ -19,15 +19,6 @@ import polars as pl
 
 logger = logging.getLogger(__name__)
 
-# Consumer mail domains common in Japan and worldwide. NOTE: a short list, not exhaustive;
-# a free-mail domain missing here only makes same-name matching more eager.
-FREE_MAIL_DOMAINS = (
-    "gmail.com", "googlemail.com", "yahoo.co.jp", "yahoo.com", "ymail.ne.jp",
-    "outlook.com", "outlook.jp", "hotmail.com", "hotmail.co.jp", "live.jp", "live.com",
-    "icloud.com", "me.com", "mac.com", "docomo.ne.jp", "ezweb.ne.jp", "au.com",
-    "softbank.ne.jp", "i.softbank.jp", "nifty.com", "biglobe.ne.jp", "ocn.ne.jp",
-    "aol.com", "msn.com", "protonmail.com",
-)
 MAX_ROUNDS = 50
 
 
@@ -49,8 +40,7 @@ def normalize_domain(expr: pl.Expr) -> pl.Expr:
     return pl.when(host.str.contains(r"\.")).then(host).otherwise(None)
 
 
-def resolve_persons(leads: pl.DataFrame, accounts: pl.DataFrame | None = None,
-                    free_mail_domains: tuple[str, ...] = FREE_MAIL_DOMAINS) -> pl.DataFrame:
+def resolve_persons(leads: pl.DataFrame, accounts: pl.DataFrame | None = None) -> pl.DataFrame:
     """Assign a ``person_id`` to every first-touch record.
 
     ``leads`` needs ``source``, ``source_id``, ``created_at``, ``email``, ``full_name`` and
@@ -58,7 +48,7 @@ def resolve_persons(leads: pl.DataFrame, accounts: pl.DataFrame | None = None,
     row per lead: ``source``, ``source_id``, ``person_id``, ``email_key``, ``name_key``,
     ``domain`` and ``is_first_touch`` (the person's earliest record).
     """
-    keyed = _keys(leads, accounts, free_mail_domains)
+    keyed = _keys(leads, accounts)
     labels = _propagate(keyed)
     first = (
         labels.filter(pl.col("label") == pl.col("rank"))
@@ -86,8 +76,7 @@ def persons_table(resolved: pl.DataFrame, updated_at: pl.Expr | None = None) -> 
     ).sort("person_id")
 
 
-def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None,
-          free_mail_domains: tuple[str, ...]) -> pl.DataFrame:
+def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
     frame = leads.select(
         "source", "source_id", "created_at",
         normalize_key(pl.col("email")).alias("email_key"),
@@ -97,20 +86,11 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None,
     if accounts is not None and accounts.height:
         domains = accounts.select(
             "source", pl.col("source_id").alias("account_id"),
-            normalize_domain(pl.col("domain")).alias("account_domain"),
+            normalize_domain(pl.col("domain")).alias("domain"),
         ).unique(subset=["source", "account_id"], keep="first")
         frame = frame.join(domains, on=["source", "account_id"], how="left")
     else:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("account_domain"))
-
-    email_domain = pl.col("email_key").str.extract(r"@([^@]+)$", 1)
-    frame = frame.with_columns(
-        pl.coalesce(
-            "account_domain",
-            pl.when(email_domain.is_in(list(free_mail_domains))).then(None)
-            .otherwise(email_domain),
-        ).alias("domain")
-    )
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("domain"))
     # Rank by creation, then by id, so the earliest record names the person deterministically.
     return frame.sort(["created_at", "source", "source_id"], nulls_last=True).with_row_index(
         "rank").with_columns(pl.col("rank").cast(pl.Int64), pl.col("rank").cast(pl.Int64)
