@@ -61,9 +61,10 @@ class Labels:
             "rep": lambda: translate("Rep", self.locale),
             "team": lambda: translate("Team", self.locale),
             "channel": lambda: translate("Channel", self.locale),
-            "account": lambda: translate("Account", self.locale),
-            "status": lambda: translate("Status", self.locale),
-            "amount": lambda: translate("Amount", self.locale),
+            "qualified": lambda: translate("SQL on", self.locale),
+            "won": lambda: translate("Won on", self.locale),
+            "source": lambda: translate("Source", self.locale),
+            "record_id": lambda: translate("Record id", self.locale),
         })
 
     def source(self, key: str) -> str:

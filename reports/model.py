@@ -104,7 +104,6 @@ class RepRow:
     team: str
     sgl_count: int
     target: Decimal | None
-    sql_rate: Figure
 
     @property
     def attainment(self) -> Decimal | None:
@@ -165,7 +164,6 @@ class BestAction:
 
     event: Literal["created", "won"]
     opportunity: str
-    account: str
     rep: str
     channel: str
     amount: Decimal
@@ -215,7 +213,7 @@ class DetailTable:
     rows: tuple[tuple[str | int | Decimal | date | None, ...], ...]
 
 
-DETAIL_COLUMNS = ("created", "rep", "team", "channel", "account", "status", "amount")
+DETAIL_COLUMNS = ("created", "rep", "team", "channel", "qualified", "won", "source", "record_id")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from reports.formatting import Formatter
 from reports.labels import Labels
 from reports.model import DetailTable, ReportModel
+
+DATE_COLUMNS = ("created", "qualified", "won")
 from sgl.i18n import translate, translations
 
 
@@ -99,11 +101,8 @@ def render_document_html(model: ReportModel, charts: Mapping[str, ChartImage],
     cap = max(options.detail_cap, 0)
     rows = [format_detail_row(model.detail, row, formatter, Labels(options.locale))
             for row in model.detail.rows[:cap]]
-    amount_index = (model.detail.columns.index("amount")
-                    if "amount" in model.detail.columns else -1)
     return _render("document.html", model, sources, options, font_url=font_url,
-                   detail_rows=rows, detail_total=len(model.detail.rows),
-                   amount_index=amount_index)
+                   detail_rows=rows, detail_total=len(model.detail.rows))
 
 
 def format_detail_row(table: DetailTable, row: tuple[Any, ...], formatter: Formatter,
@@ -113,10 +112,8 @@ def format_detail_row(table: DetailTable, row: tuple[Any, ...], formatter: Forma
     for column, value in zip(table.columns, row, strict=True):
         if value is None:
             cells.append("")
-        elif column == "created":
+        elif column in DATE_COLUMNS:
             cells.append(formatter.day(value))
-        elif column == "amount":
-            cells.append(formatter.money(value))
         elif column == "channel":
             cells.append(labels.channel(str(value)))
         else:

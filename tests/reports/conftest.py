@@ -94,5 +94,6 @@ def warehouse(settings: Settings) -> Iterator[Warehouse]:
 
 @pytest.fixture(scope="session")
 def golden_files() -> ReportFiles:
-    """The golden report rendered once in Japanese (charts, HTML, PDF, CSV)."""
-    return render_files(golden_model(), render_options(Settings(), "ja"))
+    """The golden report rendered once in Japanese, its PDF detail capped at 10 rows."""
+    capped = Settings.model_validate({"report": {"pdf_detail_rows": 10}})
+    return render_files(golden_model(), render_options(capped, "ja"))

@@ -40,18 +40,16 @@ REP_NAMES = ("佐藤 健", "鈴木 花子", "高橋 誠", "田中 美咲", "伊�
 
 def golden_model(reps: int = 3, detail_rows: int = 30, months: int = 12) -> ReportModel:
     """Return the golden report: 18 SGLs in April 2026, 41.2% SGL→SQL (7/17), and so on."""
-    rep_rows = [RepRow(rep=SCRIPT, team=TEMPLATE, sgl_count=8, target=Decimal(10),
-                       sql_rate=Figure.ratio(3, 8, maturing=True))]
+    rep_rows = [RepRow(rep=SCRIPT, team=TEMPLATE, sgl_count=8, target=Decimal(10))]
     rep_rows += [RepRow(rep=REP_NAMES[i % len(REP_NAMES)], team="東日本営業部",
-                        sgl_count=5 + i % 4, target=None,
-                        sql_rate=Figure.ratio(2, 5 + i % 4, maturing=True))
-                 for i in range(1, reps)]
+                        sgl_count=5 + i % 4, target=None) for i in range(1, reps)]
     trend = tuple(TrendPoint(date(2025 + (4 + i) // 12, (4 + i) % 12 + 1, 1),
                              sgl_count=10 + i, mql_count=30 - i) for i in range(months))
     detail = tuple(
-        (date(2026, 4, 1 + i % 28), REP_NAMES[i % len(REP_NAMES)] if i else IMG, "東日本営業部",
-         ("referral", "network", "abm")[i % 3], f"株式会社サンプル{i}" if i else TEMPLATE,
-         FORMULA if i == 1 else "Working", Decimal(1_200_000 + 1000 * i))
+        (date(2026, 4, 1 + i % 28), REP_NAMES[i % len(REP_NAMES)] if i else IMG,
+         FORMULA if i == 1 else "東日本営業部", ("referral", "network", "abm")[i % 3],
+         date(2026, 4, 20) if i % 2 else None, None, "salesforce",
+         f"00Q5g00000{i:08d}" if i else TEMPLATE)
         for i in range(detail_rows))
     return ReportModel(
         company_name="サンプル株式会社",
@@ -114,9 +112,9 @@ def golden_model(reps: int = 3, detail_rows: int = 30, months: int = 12) -> Repo
             VelocityRow("marketing", Decimal("23"), 9, Decimal("58"), 3),
         ),
         best_actions=(
-            BestAction("won", "基幹システム刷新 " + TEMPLATE, IMG, SCRIPT, "referral",
-                       Decimal(8_000_000), "導入キックオフ " + SCRIPT),
-            BestAction("created", "営業支援ツール導入", "株式会社ミライ", "鈴木 花子", "network",
+            BestAction("won", "基幹システム刷新 " + TEMPLATE, SCRIPT, "referral",
+                       Decimal(8_000_000), "導入キックオフ " + IMG),
+            BestAction("created", "営業支援ツール導入", "鈴木 花子", "network",
                        Decimal(6_000_000), "5月中旬に提案"),
         ),
         lost_reasons=(
