@@ -31,6 +31,8 @@ COMMAND_MODULES = (
     "sgl.cli.sync",
     "sgl.cli.imports",
     "sgl.cli.attribution",
+    "sgl.cli.report",
+    "sgl.cli.writeback",
     "sgl.cli.sandbox",
     "sgl.cli.demo",
 )
