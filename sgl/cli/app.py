@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "sgl.cli.imports",
     "sgl.cli.attribution",
     "sgl.cli.report",
+    "sgl.cli.report",
     "sgl.cli.writeback",
     "sgl.cli.sandbox",
     "sgl.cli.demo",
