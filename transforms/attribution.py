@@ -447,11 +447,8 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
     ).sort("_row").drop("_row", "_last_activity_at", "_last_closed_at", "_last_closed_won")
 
 
-def _vocabulary(labels: Mapping[str, Sequence[str]]) -> pl.DataFrame:
-    pairs = {fold_text(value): key for key, values in labels.items()
-             for value in (key, *values)}
-    return pl.DataFrame({"folded": list(pairs), "value": list(pairs.values())},
-                        schema={"folded": pl.Utf8, "value": pl.Utf8})
+def _vocabulary(labels: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    return {fold_text(value): key for key, values in labels.items() for value in (key, *values)}
 
 
 def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
@@ -464,6 +461,10 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
     """
     written = writeback_log.filter(pl.col("result") == "written")
     for kind, names in (("origin", params.origin_fields), ("channel", params.channel_fields)):
+        if written.height == 0:
+            records = records.with_columns(
+                pl.lit(None, dtype=pl.Utf8).alias(f"last_written_{kind}"))
+            continue
         last = (
             written.filter(pl.col("field").is_in(list(names)))
             .sort("logged_at")
@@ -472,21 +473,22 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
         )
         records = records.join(last, on=["source", "object", "source_id"], how="left")
 
-    origin_words = _vocabulary(ORIGIN_LABELS)
-    channel_words = _vocabulary(CHANNEL_LABELS | {
-        channel: () for channel in ORIGIN_OF_CHANNEL if channel not in CHANNEL_LABELS})
-    for kind, words in (("origin", origin_words), ("channel", channel_words)):
+    vocabularies = {
+        "origin": _vocabulary(ORIGIN_LABELS),
+        "channel": _vocabulary(CHANNEL_LABELS | {
+            channel: () for channel in ORIGIN_OF_CHANNEL if channel not in CHANNEL_LABELS}),
+    }
+    for kind, words in vocabularies.items():
         value = fold_expr(pl.col(f"crm_{kind}"))
         person_set = value.is_not_null() & (
             value.ne_missing(fold_expr(pl.col(f"last_written_{kind}"))))
-        records = (
-            records.with_columns(pl.when(person_set).then(value).otherwise(None)
-                                 .alias(f"_{kind}_folded"))
-            .join(words.rename({"folded": f"_{kind}_folded", "value": f"{kind}_set"}),
-                  on=f"_{kind}_folded", how="left")
-            .with_columns((pl.col(f"_{kind}_folded").is_not_null()
-                           & pl.col(f"{kind}_set").is_null()).alias(f"{kind}_unrecognized"))
-            .drop(f"_{kind}_folded")
+        folded = pl.when(person_set).then(value).otherwise(None)
+        records = records.with_columns(
+            folded.replace_strict(words, default=None, return_dtype=pl.Utf8)
+            .alias(f"{kind}_set"),
+            (folded.is_not_null()
+             & folded.replace_strict(words, default=None, return_dtype=pl.Utf8).is_null())
+            .alias(f"{kind}_unrecognized"),
         )
     return records
 
@@ -506,8 +508,11 @@ def _mapped(expr: pl.Expr, mapping: Mapping[str, str]) -> pl.Expr:
 
 
 def fallback_expr() -> tuple[pl.Expr, pl.Expr]:
-    """Return the fallback (origin, rule id) expressions over a facts frame."""
-    record_source = fold_expr(pl.col("record_source"))
+    """Return the fallback (origin, rule id) expressions over a facts frame.
+
+    The frame needs ``creator_role`` and ``_record_source`` (the folded record source).
+    """
+    record_source = pl.col("_record_source")
     by_hand = record_source.is_null() | record_source.is_in(list(MANUAL_RECORD_SOURCES))
     creator_sales = pl.col("creator_role") == "sales"
     automated = (pl.col("creator_role").is_in(["marketing", "integration"])
@@ -523,6 +528,10 @@ def fallback_expr() -> tuple[pl.Expr, pl.Expr]:
 
 
 def _decide_fields(frame: pl.DataFrame) -> pl.DataFrame:
+    # Record sources are few distinct values, so they are folded once each.
+    sources = frame.select(pl.col("record_source").unique()).with_columns(
+        fold_expr(pl.col("record_source")).alias("_record_source"))
+    frame = frame.join(sources, on="record_source", how="left", nulls_equal=True)
     fallback_origin, fallback_rule = fallback_expr()
     implied = _mapped(pl.col("channel_set"), ORIGIN_OF_CHANNEL)
     frame = frame.with_columns(
@@ -545,7 +554,7 @@ def _decide_fields(frame: pl.DataFrame) -> pl.DataFrame:
         .when(rule_channel.is_not_null()).then(rule_channel_id)
         .when(from_fallback).then(pl.col("origin_rule"))
         .otherwise(pl.lit("default:") + pl.col("origin")).alias("channel_rule"),
-    )
+    ).drop("_record_source")
 
 
 def dormant_signal_expr(params: AttributionParams) -> pl.Expr:
@@ -582,32 +591,32 @@ DECISION_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule"]
 
 def _share_within_person(leads: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     """Give each lead its person's decision unless the lead holds a person-set value."""
-    leads = leads.join(persons.select("source", "source_id", "person_id", "is_first_touch"),
+    leads = leads.join(persons.select("source", "source_id", "person_id", "is_first_touch",
+                                      "rank", "label"),
                        on=["source", "source_id"], how="left").with_columns(
         pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id")).alias(
             "person_id"),
         (pl.col("origin_explicit") | pl.col("channel_explicit")).alias("_has_set"),
         (pl.col("source") + ":" + pl.col("source_id")).alias("_key"),
     )
-    decision = pl.struct(*DECISION_COLUMNS, "_key")
-    chosen = (
-        leads.sort("created_at", "source", "source_id", nulls_last=True)
-        .group_by("person_id")
-        .agg(
-            decision.filter(pl.col("_has_set")).last().alias("_set"),
-            decision.first().alias("_first"),
-        )
-        .select("person_id", pl.coalesce("_set", "_first").alias("_person"))
-        .unnest("_person")
-        .rename({name: f"person_{name}" for name in [*DECISION_COLUMNS, "_key"]})
-    )
-    leads = leads.join(chosen, on="person_id", how="left")
+    # The person's record is its latest one with a person-set value, else its earliest;
+    # ``rank`` orders records by creation time, then source and id, and ``label`` is the
+    # person's integer id.
+    chosen = leads.group_by("label").agg(
+        pl.coalesce(pl.col("rank").filter(pl.col("_has_set")).max(), pl.col("rank").min())
+        .alias("_chosen"))
+    decisions = leads.select(
+        pl.col("rank").alias("_chosen"),
+        *[pl.col(name).alias(f"person_{name}") for name in DECISION_COLUMNS],
+        pl.col("_key").alias("person__key"))
+    leads = leads.join(chosen, on="label", how="left").join(decisions, on="_chosen",
+                                                             how="left")
     own = pl.col("_has_set")
     shared = leads.with_columns(
         *[pl.when(own).then(pl.col(name)).otherwise(pl.col(f"person_{name}")).alias(name)
           for name in DECISION_COLUMNS],
         pl.when(own).then(pl.col("_key")).otherwise(pl.col("person__key")).alias("decided_by"),
-    )
+    ).drop("rank", "label", "_chosen")
     # A person may have typed an origin and a channel that do not belong together; the
     # record holding them keeps both, the person's other records get the origin's default.
     fits = _mapped(pl.col("channel"), ORIGIN_OF_CHANNEL) == pl.col("origin")
@@ -720,6 +729,8 @@ def _stamp(details: pl.DataFrame, previous: pl.DataFrame, now: datetime) -> pl.D
     unchanged = ((pl.col("_previous_origin") == pl.col("origin"))
                  & pl.col("_previous_channel").eq_missing(pl.col("channel")))
     unchanged = unchanged.fill_null(value=False)
+    if previous.height == 0:
+        return details.with_columns(stamp.alias("decided_at"), stamp.alias("computed_at"))
     return details.join(before, on=RECORD_KEY, how="left").with_columns(
         pl.when(unchanged).then(pl.col("_previous_decided_at")).otherwise(stamp)
         .alias("decided_at"),
