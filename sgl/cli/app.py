@@ -32,7 +32,6 @@ COMMAND_MODULES = (
     "sgl.cli.imports",
     "sgl.cli.attribution",
     "sgl.cli.report",
-    "sgl.cli.report",
     "sgl.cli.writeback",
     "sgl.cli.sandbox",
     "sgl.cli.demo",
