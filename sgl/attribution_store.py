@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class AttributionRun:
-    """What one attribution run decided and wrote."""
+    """Summary of one attribution run: records decided, changed and written."""
 
     full: bool
     leads: int

@@ -380,12 +380,12 @@ def target_attainment(inputs: KpiInputs, month: str) -> pl.DataFrame:
     parts = []
     for dimension, key, targets in (("rep", "rep_id", inputs.params.targets_by_rep),
                                     ("team", "team", inputs.params.targets_by_team)):
-        wanted = {name: by_month.get(month, by_month.get("default"))
+        due = {name: by_month.get(month, by_month.get("default"))
                   for name, by_month in targets.items()}
-        wanted = {name: target for name, target in wanted.items() if target is not None}
-        if not wanted:
+        due = {name: target for name, target in due.items() if target is not None}
+        if not due:
             continue
-        goal = pl.DataFrame({key: list(wanted), "denominator": list(wanted.values())},
+        goal = pl.DataFrame({key: list(due), "denominator": list(due.values())},
                             schema={key: pl.Utf8, "denominator": pl.Int64})
         actual = counts.filter(pl.col("dimension") == dimension).select(key, "value")
         parts.append(goal.join(actual, on=key, how="left").select(
