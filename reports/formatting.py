@@ -115,10 +115,16 @@ class Formatter:
         """Write a change with its sign: +3, -1.2pt for rates, +¥120,000 for money."""
         if value is None:
             return EMPTY
-        sign = "+" if value > 0 else ("±" if value == 0 else "-")
+        if value > 0:
+            sign = "+"
+        elif value < 0:
+            sign = "-"
+        else:
+            sign = "±"
         magnitude = abs(value)
         if headline.unit == "rate":
-            return sign + translate("{points} pt", self.locale).format(points=self.number(magnitude * 100, 1))
+            points = self.number(magnitude * 100, 1)
+            return sign + translate("{points} pt", self.locale).format(points=points)
         if headline.unit == "money":
             return sign + self.money(magnitude)
         if headline.unit == "hours":

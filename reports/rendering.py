@@ -8,7 +8,7 @@ templates use the gettext catalogs through ``jinja2.ext.i18n`` (new-style ``_()`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -17,9 +17,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from reports.formatting import Formatter
 from reports.labels import Labels
 from reports.model import DetailTable, ReportModel
+from sgl.i18n import translate, translations
 
 DATE_COLUMNS = ("created", "qualified", "won")
-from sgl.i18n import translate, translations
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ChartImage:
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """How one report is rendered: language, money style, and the PDF's detail cap."""
+    """Rendering settings of one report: language, money style and the PDF's detail cap."""
 
     locale: str = "ja"
     money_style: str = "yen"
@@ -107,7 +107,7 @@ def render_document_html(model: ReportModel, charts: Mapping[str, ChartImage],
 
 def format_detail_row(table: DetailTable, row: tuple[Any, ...], formatter: Formatter,
                       labels: Labels) -> list[str]:
-    """Format one detail row for display: dates, money and channel names by locale."""
+    """Format one detail row for display: dates and channel names in the locale."""
     cells = []
     for column, value in zip(table.columns, row, strict=True):
         if value is None:
@@ -124,9 +124,9 @@ def format_detail_row(table: DetailTable, row: tuple[Any, ...], formatter: Forma
 def _render(template: str, model: ReportModel, charts: Mapping[str, dict[str, Any]],
             options: RenderOptions, **extra: Any) -> str:
     formatter = options.formatter(model)
-    shown = model if options.show_company_name else _without_company(model)
+    displayed = model if options.show_company_name else _without_company(model)
     context = {
-        "m": shown,
+        "m": displayed,
         "fmt": formatter,
         "label": Labels(options.locale),
         "lang": options.locale,
@@ -147,6 +147,4 @@ def _image_ref(chart: ChartImage, url: str) -> dict[str, Any]:
 
 
 def _without_company(model: ReportModel) -> ReportModel:
-    from dataclasses import replace
-
     return replace(model, company_name="")

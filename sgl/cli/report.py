@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
             snapshot, context = collect(warehouse, settings, _month(month), when)
             rendered = render_and_archive(warehouse, build_model(snapshot, context), settings,
                                           locale)
-            for name, path in sorted(rendered.archived.paths.items()):
+            for _name, path in sorted(rendered.archived.paths.items()):
                 output.stdout.print(str(path), markup=False, highlight=False)
             if rendered.restated:
                 output.info(_("Marked as restated: the figures differ from the report "
@@ -108,7 +108,7 @@ def _language(value: str | None) -> str | None:
 
 def _month(value: str) -> str:
     try:
-        datetime.strptime(value, "%Y-%m")
+        date.fromisoformat(value + "-01")
     except ValueError:
         raise ReportError(_("Invalid month {month!r}: expected YYYY-MM, such as 2025-04.")
                           .format(month=value)) from None

@@ -14,8 +14,8 @@ from reports.monthly import render_files, render_options
 from sandbox.tls import Certificates, generate_certificates
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
-from tests.reports.smtp_inbox import Inbox, free_port
 from tests.reports.golden import golden_model
+from tests.reports.smtp_inbox import Inbox, free_port
 
 
 @pytest.fixture(scope="session")
