@@ -494,11 +494,11 @@ class WritebackSettings(Section):
     mode: Literal["off", "dry-run", "on"] = "dry-run"
     salesforce: SalesforceWritebackTargets = Field(default_factory=SalesforceWritebackTargets)
     hubspot: HubSpotWritebackTargets = Field(default_factory=HubSpotWritebackTargets)
-    # Per decision part: owned updates the product's own earlier values but never a value a
-    # person set; fill_empty writes only into empty fields; off never writes the part.
+    # Per decision part: "owned" updates the product's own earlier values but never a value
+    # a person set. "fill_empty" writes only into empty fields, and "off" never writes.
     policy: dict[str, WritebackPolicy] = Field(
         default_factory=lambda: dict.fromkeys(WRITEBACK_FIELDS, "owned"))
-    # Records to change in one run above which the run stops and asks for --confirm-large.
+    # Records to change in one run above which the run stops and requires --confirm-large.
     max_changes_per_run: int = Field(default=10_000, ge=0)
     # Salesforce records of one object per run above which Bulk API 2.0 ingest replaces
     # sObject Collections; Salesforce suggests Bulk API 2.0 above about 2,000 records.

@@ -4,8 +4,8 @@ Input frames come from the warehouse; nothing here calls a CRM. The plan is comp
 three steps, each a join of whole frames:
 
 1. :func:`record_decisions` maps ``attribution`` rows to the CRM records that receive them.
-   A converted Salesforce lead refuses updates, so its decision goes to the Contact and the
-   Opportunity it became; a record's own decision wins over one handed down by its lead.
+   Salesforce rejects updates of a converted lead, so its decision goes to the Contact and
+   the Opportunity it became. A record's own decision wins over one handed down by its lead.
 2. :func:`desired_values` spreads each decision over the configured target fields (one row
    per record and field) and drops empty decision parts, so a null is never written.
 3. :func:`plan_changes` joins the values seen at the last pull and the product's last write
@@ -126,7 +126,7 @@ _DECISION_OUTPUT = [
 
 
 def _rule_value() -> pl.Expr:
-    """One rule id, or ``origin rule / channel rule`` when the two parts differ."""
+    """Return the rule id, or ``origin rule / channel rule`` when the two parts differ."""
     origin_rule = pl.col("origin_rule")
     channel_rule = pl.col("channel_rule")
     combined = (pl.when(channel_rule.is_null() | (channel_rule == origin_rule))
@@ -138,8 +138,8 @@ def _rule_value() -> pl.Expr:
 def desired_values(decisions: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
     """Spread decisions over target fields: one row per record and field, empty parts dropped.
 
-    ``targets`` has ``source, object, part, field, kind, policy`` (see ``TARGET_SCHEMA``);
-    parts whose policy is ``off`` are never written.
+    ``targets`` has ``source, object, part, field, kind, policy`` (see ``TARGET_SCHEMA``).
+    Parts whose policy is ``off`` are never written.
     """
     long = decisions.unpivot(index=RECORD_KEY, on=list(PARTS), variable_name="part",
                              value_name="after")
@@ -214,7 +214,7 @@ def plan_changes(desired: pl.DataFrame, pulled: pl.DataFrame,
 
     The pulled value counts only when the pull saw the record after the product's last
     write to it. Otherwise, and for a field the pull did not fetch, the field is assumed to
-    hold that last write; the re-read before the write settles it. Unchanged fields are
+    contain that last write, and the re-read before the write settles it. Unchanged fields are
     dropped. A person-set skip is kept
     unless the latest log row of that field already records the same skip, so a value a
     person set is reported once, not on every run.
@@ -246,8 +246,8 @@ def plan_changes(desired: pl.DataFrame, pulled: pl.DataFrame,
 def recheck(planned: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
     """Classify planned writes again against values read just now; ``before`` is that value.
 
-    ``current`` has ``source_id, field, current`` for the records the CRM returned; a
-    planned record missing from it was deleted (or hidden) since the pull and fails with
+    ``current`` has ``source_id, field, current`` for the records the CRM returned. A
+    planned record missing from it was deleted (or hidden) since the pull, so it fails with
     ``NOT_FOUND``. A value that differs from both the pulled value and the last write was
     changed by a person after the pull.
     """

@@ -1,4 +1,4 @@
-"""What a CRM writer receives and returns per record, and the split of rejected batches."""
+"""Records that CRM writers receive and return, and the split of batches a CRM rejects."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def error_text(code: str, message: str = "") -> str:
 
 
 def rejects_whole_batch(error: ConnectorError) -> bool:
-    """Tell whether the CRM refused a batch for its content (HTTP 400), not for access."""
+    """Tell whether the CRM rejected a batch for its content (HTTP 400), not for access."""
     return error.status == 400
 
 
@@ -45,8 +45,8 @@ def write_splitting(send: Callable[[Sequence[RecordChange]], list[RecordOutcome]
                     changes: Sequence[RecordChange], label: str) -> list[RecordOutcome]:
     """Send ``changes``; when the CRM rejects the whole batch, send each half on its own.
 
-    Halving isolates the record that makes a batch invalid in about 2·log2(n) extra calls;
-    a single record that is still rejected fails with the CRM's error code. Other errors
+    Halving isolates the record that makes a batch invalid in about 2·log2(n) extra calls.
+    A single record that is still rejected fails with the CRM's error code. Other errors
     (access, retries exhausted) propagate.
     """
     try:

@@ -1,8 +1,8 @@
 """HubSpot write-back: property check and creation, batch read and batch update.
 
-Calls go through the HubSpot connector's client, so 429 answers wait for ``Retry-After``,
-5xx answers back off, and an expired token is reloaded once. Batch update takes up to 100
-records per call. It answers 207 with an ``errors`` list when some records fail (their ids
+Calls go through the HubSpot connector's client, so 429 responses wait for ``Retry-After``,
+5xx responses back off, and an expired token is reloaded once. Batch update takes up to 100
+records per call. It returns 207 with an ``errors`` list when some records fail (their ids
 in ``context.ids``), and 400 for the whole batch when a value is invalid, such as a value
 that is not an option of an enumeration property.
 """
@@ -123,13 +123,13 @@ class HubSpotWriter:
         # NOTE: HubSpotClient has no public batch-update or properties call yet; these
         # helpers reuse its configured API objects and retrying call wrapper.
         batch_api = self.client._batch  # noqa: SLF001
-        answer = self.client._call(  # noqa: SLF001
+        response = self.client._call(  # noqa: SLF001
             context, f"batch update {object_type}",
             lambda: batch_api.update(object_type, body, **self.client._options()))  # noqa: SLF001
-        answer = answer or {}
-        accepted = {str(record.get("id")) for record in answer.get("results", [])}
+        response = response or {}
+        accepted = {str(record.get("id")) for record in response.get("results", [])}
         failed: dict[str, str] = {}
-        for error in answer.get("errors", []):
+        for error in response.get("errors", []):
             text = error_text(str(error.get("category") or "UNKNOWN_ERROR"),
                               str(error.get("message") or ""))
             for record_id in (error.get("context") or {}).get("ids", []):

@@ -7,7 +7,7 @@ Steps of :func:`write_back`:
 2. stop before any CRM call when an applied run would change more records than
    ``max_changes_per_run`` and ``confirm_large`` is not given;
 3. sign in to each CRM with something to write and check every target field of the objects
-   involved; any problem stops the run with one error listing them all, before any write;
+   involved. Any problem stops the run before any write, with one error listing them all;
 4. per object, in batches (200 Salesforce records, 100 HubSpot records): re-read the fields
    with one call, classify again, then write the rest (sObject Collections, Bulk API 2.0
    ingest above ``bulk_threshold`` records of one object, HubSpot batch update);
@@ -89,7 +89,7 @@ WriterOpener = Callable[[str], AbstractContextManager[CrmWriter]]
 
 @dataclass(frozen=True)
 class WritebackOptions:
-    """What one run does: ``apply`` writes (else a dry run); ``limit`` caps the records."""
+    """Options of one run: ``apply`` writes (else a dry run), ``limit`` caps the records."""
 
     apply: bool = False
     limit: int | None = None
@@ -140,7 +140,7 @@ def run_writeback(settings: Settings, options: WritebackOptions, *,
 
 def run_for_flow(settings: Settings, env: Mapping[str, str] | None = None
                  ) -> WritebackReport | None:
-    """Run write-back as ``[writeback] mode`` says: skip (off), preview (dry-run) or apply (on).
+    """Run write-back as ``[writeback] mode`` sets: skip (off), preview (dry-run), apply (on).
 
     A flow never confirms a large run: above ``max_changes_per_run`` it raises
     :class:`ChangeCapExceeded`, and an admin runs ``sgl writeback --apply --confirm-large``.
@@ -322,13 +322,16 @@ def execute(plan: pl.DataFrame, writer: CrmWriter | None, audit: AuditLog,
     size = settings.salesforce_batch_size if salesforce else settings.hubspot_batch_size
     for object_name in sorted(writes["object"].unique().to_list()):
         rows = writes.filter(pl.col("object") == object_name)
-        ids = rows["source_id"].unique().sort().to_list()
-        bulk = apply and salesforce and len(ids) > settings.bulk_threshold
+        ids = rows.select(pl.col("source_id").unique().sort())
+        bulk = apply and salesforce and ids.height > settings.bulk_threshold
+        # Numbering the records once and partitioning keeps the batching linear in rows.
+        numbered = ids.with_columns(batch=pl.int_range(pl.len()) // size + 1)
+        batches = rows.join(numbered, on="source_id").partition_by(
+            "batch", as_dict=True, include_key=False)
         pending: list[pl.DataFrame] = []
-        for number, start in enumerate(range(0, len(ids), size), start=1):
-            chunk = ids[start:start + size]
+        for (number,), batch in sorted(batches.items()):
             label = str(number)
-            batch = rows.filter(pl.col("source_id").is_in(chunk))
+            chunk = batch["source_id"].unique(maintain_order=True).to_list()
             fields = sorted(batch["field"].unique().to_list())
             checked = recheck(batch, writer.read_current(object_name, chunk, fields, label))
             if not apply:
@@ -372,7 +375,7 @@ def _send(write: Callable[[str, Sequence[RecordChange], str], list[RecordOutcome
          "outcome_error": [outcome.error for outcome in outcomes],
          "reported": [True] * len(outcomes)},
         schema={"source_id": pl.Utf8, "outcome_error": pl.Utf8, "reported": pl.Boolean})
-    # A record the CRM answer does not mention counts as failed, never as written.
+    # A record the CRM response does not mention counts as failed, never as written.
     logged = ready.join(outcome_frame, on="source_id", how="left").with_columns(
         result=pl.when(pl.col("reported") & pl.col("outcome_error").is_null())
         .then(pl.lit(WRITTEN)).otherwise(pl.lit(FAILED)),

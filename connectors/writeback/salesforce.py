@@ -1,11 +1,11 @@
 """Salesforce write-back: field check by describe, re-read by SOQL, sObject Collections, Bulk 2.0.
 
-Every call goes through :meth:`SalesforceClient.call`, so 5xx answers and the concurrent
+Every call goes through :meth:`SalesforceClient.call`, so 5xx responses and the concurrent
 request limit (403 ``REQUEST_LIMIT_EXCEEDED``) are retried with backoff, an expired session
 is renewed once, and the daily limit stops the run.
 
 - sObject Collections (``PATCH /composite/sobjects``) update up to 200 records per call with
-  ``allOrNone=false``: each record succeeds or fails on its own, and the answer lists the
+  ``allOrNone=false``: each record succeeds or fails on its own, and the response lists the
   results in request order.
 - Bulk API 2.0 ingest (``operation=update``, CSV) takes the records of one object in one job.
   An empty CSV cell leaves a field unchanged, and write-back never writes empty values.
@@ -146,7 +146,7 @@ class SalesforceWriter:
                 first = (result.get("errors") or [{}])[0]
                 outcomes.append(RecordOutcome(change.source_id, error_text(
                     str(first.get("statusCode", "UNKNOWN_ERROR")), str(first.get("message", "")))))
-        # A shorter answer than the request would leave records unaccounted for.
+        # A response shorter than the request would leave records unaccounted for.
         for change in changes[len(outcomes):]:
             outcomes.append(RecordOutcome(change.source_id, error_text("NO_RESULT")))
         return outcomes

@@ -84,9 +84,9 @@ def set_up_hubspot(writer: HubSpotWriter, targets: list[Target]) -> list[dict[st
                     rows.append({"object": object_type, "property": target.field,
                                  "status": "created", "note": ""})
                     continue
-            wanted = {option["value"] for option in definition.get("options", [])}
+            expected = {option["value"] for option in definition.get("options", [])}
             present = {option.get("value") for option in (current or {}).get("options") or []}
-            lacking = sorted(wanted - present) if current is not None else []
+            lacking = sorted(expected - present) if current is not None else []
             note = _("lacks options {values}: add them in HubSpot (Settings > Properties)"
                      ).format(values=", ".join(lacking)) if lacking else ""
             rows.append({"object": object_type, "property": target.field, "status": "exists",

@@ -2,7 +2,7 @@
 
 Each :class:`Target` names one CRM object and field that receives one part of a decision
 (origin, channel, rule id, decided-at). :func:`targets_from_settings` reads them from
-``[writeback]``; :data:`FIELD_SPECS` says which type and values each part needs, which
+``[writeback]``; :data:`FIELD_SPECS` gives the type and values each part needs, which
 ``sgl writeback setup`` uses to create HubSpot properties and to print the Salesforce fields.
 """
 

@@ -151,7 +151,7 @@ def test_converted_lead_tags_land_on_contact_and_opportunity(crm: Sandbox,
 def test_record_failure_leaves_others_written(crm: Sandbox, warehouse_path: Path) -> None:
     ids = lead_ids(crm, 200)
     failing = [ids[57]]
-    # The plan holds record faults only, so replacing them leaves request counters alone.
+    # The plan contains record faults only, so replacing them leaves request counters alone.
     crm.faults.faults = (RecordError(
         api="salesforce", object="Lead", ids=frozenset(failing), code="UNABLE_TO_LOCK_ROW",
         message="unable to obtain exclusive access to this record"),)
