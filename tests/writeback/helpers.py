@@ -1,5 +1,8 @@
-"""Helpers for write-back tests: settings for the sandbox, a warehouse snapshot of its records
-(as a pull would store them), decisions, runs and CRM values.
+"""Fixtures and helpers for write-back tests: a fresh sandbox with both CRMs, settings for it,
+a warehouse snapshot of its records (as a pull would store them), decisions, runs and values.
+
+Test modules import the fixtures ``crm`` and ``warehouse_path`` from here. A conftest.py in
+this folder would replace the module that other test folders import as ``conftest``.
 
 Decisions go straight into the ``attribution`` table, whose schema is fixed, so these tests
 do not depend on the attribution engine.
@@ -8,15 +11,17 @@ do not depend on the attribution engine.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
 from connectors.writeback import WritebackOptions, WritebackReport, run_writeback
 from sandbox import Sandbox
+from sandbox.faults import FaultPlan
 from sandbox.hubspot.table import LIVE
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
@@ -26,6 +31,20 @@ DECIDED_AT = datetime(2025, 7, 1, 9, 30, tzinfo=UTC)
 SIZE = 500  # Salesforce leads; the generator adds about 300 HubSpot contacts
 SF_TAGS = ("SGL_Origin__c", "SGL_Channel__c", "SGL_Rule__c", "SGL_Decided_At__c")
 HS_PULLED = ("sgl_origin", "sgl_channel")  # the HubSpot pull fetches these two only
+
+
+@pytest.fixture
+def crm(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A fresh sandbox; indirect parametrization may pass faults or sandbox options."""
+    options = dict(getattr(request, "param", None) or {})
+    faults = options.pop("faults", FaultPlan(seed=3, time_scale=0.001))
+    with Sandbox(size=SIZE, seed=5, as_of=AS_OF, faults=faults, **options) as running:
+        yield running
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    return tmp_path / "sgl.duckdb"
 
 
 def settings_for(sandbox: Sandbox, warehouse: Path, **writeback: Any) -> Settings:

@@ -11,6 +11,7 @@ import pytest
 
 from sandbox import Sandbox
 from sgl.cli.app import main
+from tests.writeback import helpers
 from tests.writeback.helpers import (
     decide,
     env_for,
@@ -18,6 +19,9 @@ from tests.writeback.helpers import (
     salesforce_values,
     snapshot_salesforce,
 )
+
+# Fixtures shared by the write-back tests, defined in helpers.py.
+crm = helpers.crm
 
 
 @pytest.fixture

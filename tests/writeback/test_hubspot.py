@@ -15,6 +15,7 @@ from connectors.writeback.setup import GROUP_NAME, set_up_hubspot
 from connectors.writeback.targets import CHANNELS, bilingual, targets_from_settings, value_label
 from sandbox import Sandbox
 from sandbox.faults import FaultPlan, RateLimit, RecordError, ServerError
+from tests.writeback import helpers
 from tests.writeback.helpers import (
     contact_ids,
     decide,
@@ -25,6 +26,10 @@ from tests.writeback.helpers import (
     settings_for,
     snapshot_hubspot,
 )
+
+# Fixtures shared by the write-back tests, defined in helpers.py.
+crm = helpers.crm
+warehouse_path = helpers.warehouse_path
 
 HS_TAGS = ("sgl_origin", "sgl_channel", "sgl_rule_id", "sgl_decided_at")
 UPDATE = "/batch/update"

@@ -12,6 +12,7 @@ import pytest
 from connectors.writeback import ChangeCapExceeded, TargetFieldsInvalid
 from sandbox import Sandbox
 from sandbox.faults import FaultPlan, RateLimit, RecordError, ServerError
+from tests.writeback import helpers
 from tests.writeback.helpers import (
     decide,
     lead_ids,
@@ -21,6 +22,10 @@ from tests.writeback.helpers import (
     settings_for,
     snapshot_salesforce,
 )
+
+# Fixtures shared by the write-back tests, defined in helpers.py.
+crm = helpers.crm
+warehouse_path = helpers.warehouse_path
 
 COLLECTIONS = "/composite/sobjects"
 
