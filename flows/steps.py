@@ -63,6 +63,8 @@ class ObjectSummary:
     missing_fields: list[str] = field(default_factory=list)
     malformed: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    # The failure may pass on a later attempt (network, 429, 5xx): flows retry such pulls.
+    retriable: bool = False
 
     def counts(self) -> dict[str, int]:
         return {"records": self.records, "deleted": self.deleted, "pages": self.pages,
@@ -85,6 +87,22 @@ class SyncSummary:
     @property
     def stopped(self) -> bool:
         return any(item.status == "stopped" for item in self.objects)
+
+    @property
+    def retriable(self) -> bool:
+        """True when every failed object failed in a way that may pass on a later attempt."""
+        failed = [item for item in self.objects if item.status == "failed"]
+        return bool(failed) and all(item.retriable for item in failed)
+
+    def failures(self) -> list[str]:
+        """Return one line per failed or stopped object: source, object, page and cause."""
+        lines = []
+        for item in self.objects:
+            if item.status == "failed":
+                lines.append(f"{item.source} {item.error}")  # the error names object and page
+            elif item.status == "stopped":
+                lines.append(f"{item.source} {item.object}: {item.error}")
+        return lines
 
     def rows(self) -> list[dict[str, Any]]:
         """Return one row per object for tables, JSON and CSV."""
@@ -359,6 +377,7 @@ def _pull_object(settings: Settings, warehouse: Warehouse, connector: Connector,
         _fill(summary, counts, sink, connector.api_calls - calls_before)
         summary.status = "failed"
         summary.error = _failure_text(object_name, sink, str(error))
+        summary.retriable = isinstance(error, RetriableError)
         logger.error("%s %s failed at page %s: %s", connector.source, object_name,
                      sink.page_in_flight, type(error).__name__)
     except Exception as error:
