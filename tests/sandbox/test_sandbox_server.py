@@ -7,7 +7,7 @@ import threading
 
 import pytest
 import requests
-from conftest import build_world, client_session
+from tests.sandbox.conftest import build_world, client_session
 
 from sandbox import Sandbox
 from sandbox.faults import FaultPlan

@@ -6,7 +6,7 @@ import time
 
 import jwt
 import pytest
-from conftest import client_session, simple_salesforce
+from tests.sandbox.conftest import client_session, simple_salesforce
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from simple_salesforce import Salesforce

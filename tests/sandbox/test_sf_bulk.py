@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from conftest import LEAD_COUNT, client_session
+from tests.sandbox.conftest import LEAD_COUNT, client_session
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import LEAD_COUNT, client_session, simple_salesforce
+from tests.sandbox.conftest import LEAD_COUNT, client_session, simple_salesforce
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
@@ -179,7 +179,7 @@ def test_rejected_queries(sf: Salesforce, query: str, code: str, message_part: s
 
 
 def test_hidden_field_invalid_in_query_and_describe() -> None:
-    from conftest import build_world
+    from tests.sandbox.conftest import build_world
 
     with Sandbox(build_world(), hidden_fields={"Lead": {"Phone"}},
                  mount_hubspot=False) as sandbox:

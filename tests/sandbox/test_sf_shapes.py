@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import client_session
+from tests.sandbox.conftest import client_session
 from simple_salesforce import Salesforce
 
 from sandbox import Sandbox

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import client_session
+from tests.sandbox.conftest import client_session
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
