@@ -38,7 +38,14 @@ class Page:
     records: list[Record]     # raw records, as the API returned them
     watermark: Watermark | None = None   # key of the last record, None for unordered pulls
     deleted_ids: list[str] = field(default_factory=list)
+    # The complete associations of this page's records to each object type in
+    # ``association_targets`` (rows of the warehouse's associations table).
     associations: list[Record] = field(default_factory=list)
+    association_targets: tuple[str, ...] = ()
+
+    def record_ids(self) -> list[str]:
+        """Return the ids of this page's records (HubSpot ``id``, Salesforce ``Id``)."""
+        return [str(record.get("id") or record.get("Id")) for record in self.records]
 
 
 PageSink = Callable[[Page], None]

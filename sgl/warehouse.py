@@ -426,6 +426,90 @@ class Warehouse:
         ]
         return self._frame(" UNION ALL ".join(parts) + " ORDER BY source, object, table_name")
 
+    def replace_associations(self, source: str, from_object: str, from_ids: Sequence[str],
+                             to_objects: Sequence[str], frame: pl.DataFrame) -> int:
+        """Replace the stored associations of ``from_ids`` to ``to_objects`` with ``frame``.
+
+        ``frame`` holds the complete associations of those records to those object types
+        (columns ``from_object, from_id, to_object, to_id, label``; ``source`` optional), so
+        an association removed in the CRM disappears here too. Returns the rows stored.
+        """
+        _require_writable(self)
+        columns = ["from_object", "from_id", "to_object", "to_id", "label"]
+        missing = [name for name in columns if name not in frame.columns]
+        if frame.height and missing:
+            raise WarehouseError(
+                _("Cannot load the batch into {table}: missing columns {missing}, unknown "
+                  "columns {unknown}.").format(table="associations", missing=missing,
+                                               unknown="-"))
+        rows = (frame.select(columns).with_columns(pl.lit(source).alias("source"))
+                .unique(maintain_order=True)) if frame.height else pl.DataFrame(
+            schema={name: pl.Utf8 for name in ["source", *columns]})
+        ids = pl.DataFrame({"from_id": list(from_ids)}, schema={"from_id": pl.Utf8})
+        targets = pl.DataFrame({"to_object": list(to_objects)}, schema={"to_object": pl.Utf8})
+
+        with (self._registered("association_ids", ids),
+              self._registered("association_targets", targets),
+              self._registered("association_rows", rows),
+              self._transaction()):
+            self._connection.execute(
+                "DELETE FROM associations WHERE source = ? AND from_object = ? "
+                "AND from_id IN (SELECT from_id FROM association_ids) "
+                "AND to_object IN (SELECT to_object FROM association_targets)",
+                [source, from_object])
+            if rows.height:
+                self._connection.execute(
+                    "INSERT INTO associations (source, from_object, from_id, to_object, to_id, "
+                    "label) SELECT source, from_object, from_id, to_object, to_id, label "
+                    "FROM association_rows")
+        return rows.height
+
+    # -- write-back audit --------------------------------------------------------------
+
+    def append_writeback_log(self, frame: pl.DataFrame) -> int:
+        """Append write-back audit rows; ``logged_at`` defaults to now. Returns the row count.
+
+        The log is append-only: rows are never updated or deleted.
+        """
+        _require_writable(self)
+        known = set(self._table_columns("writeback_log"))
+        unknown = [name for name in frame.columns if name not in known]
+        if unknown:
+            raise WarehouseError(
+                _("Cannot load the batch into {table}: missing columns {missing}, unknown "
+                  "columns {unknown}.").format(table="writeback_log", missing="-",
+                                               unknown=unknown))
+        if not frame.height:
+            return 0
+        column_list = ", ".join(frame.columns)
+        with self._registered("writeback_batch", frame), self._transaction():
+            self._connection.execute(
+                f"INSERT INTO writeback_log ({column_list}) "
+                f"SELECT {column_list} FROM writeback_batch")
+        return frame.height
+
+    def writeback_state(self, source: str | None = None) -> pl.DataFrame:
+        """Return per record and field the last successful write and the latest log row.
+
+        Columns: ``source, object, source_id, field``, ``last_written`` and
+        ``last_written_at`` (``after`` and ``logged_at`` of the latest ``written`` row), and
+        ``last_result, last_before, last_after`` (the latest row of any result). A run logs
+        each field once, so rows of one field never share ``logged_at``.
+        """
+        where = "WHERE source = ?" if source is not None else ""
+        return self._frame(
+            f"""
+            SELECT source, object, source_id, field,
+                   arg_max(after, logged_at) FILTER (WHERE result = 'written') AS last_written,
+                   max(logged_at) FILTER (WHERE result = 'written') AS last_written_at,
+                   arg_max(result, logged_at) AS last_result,
+                   arg_max(before, logged_at) AS last_before,
+                   arg_max(after, logged_at) AS last_after
+            FROM writeback_log {where}
+            GROUP BY source, object, source_id, field
+            """,
+            [source] if source is not None else [])
+
     # -- report log --------------------------------------------------------------------
 
     def add_report_render(self, *, period: str, locale: str, as_of: date, rendered_at: datetime,
@@ -477,52 +561,6 @@ class Warehouse:
                 _("No report log entry for {period} ({locale}) rendered at {rendered_at}. "
                   "Render the report again with `sgl report --month {period}`.").format(
                     period=period, locale=locale, rendered_at=rendered_at.isoformat()))
-
-    # -- write-back audit --------------------------------------------------------------
-
-    def append_writeback_log(self, frame: pl.DataFrame) -> int:
-        """Append write-back audit rows; ``logged_at`` defaults to now. Returns the row count.
-
-        The log is append-only: rows are never updated or deleted.
-        """
-        _require_writable(self)
-        known = set(self._table_columns("writeback_log"))
-        unknown = [name for name in frame.columns if name not in known]
-        if unknown:
-            raise WarehouseError(
-                _("Cannot load the batch into {table}: missing columns {missing}, unknown "
-                  "columns {unknown}.").format(table="writeback_log", missing="-",
-                                               unknown=unknown))
-        if not frame.height:
-            return 0
-        column_list = ", ".join(frame.columns)
-        with self._registered("writeback_batch", frame), self._transaction():
-            self._connection.execute(
-                f"INSERT INTO writeback_log ({column_list}) "
-                f"SELECT {column_list} FROM writeback_batch")
-        return frame.height
-
-    def writeback_state(self, source: str | None = None) -> pl.DataFrame:
-        """Return per record and field the last successful write and the latest log row.
-
-        Columns: ``source, object, source_id, field``, ``last_written`` and
-        ``last_written_at`` (``after`` and ``logged_at`` of the latest ``written`` row), and
-        ``last_result, last_before, last_after`` (the latest row of any result). A run logs
-        each field once, so rows of one field never share ``logged_at``.
-        """
-        where = "WHERE source = ?" if source is not None else ""
-        return self._frame(
-            f"""
-            SELECT source, object, source_id, field,
-                   arg_max(after, logged_at) FILTER (WHERE result = 'written') AS last_written,
-                   max(logged_at) FILTER (WHERE result = 'written') AS last_written_at,
-                   arg_max(result, logged_at) AS last_result,
-                   arg_max(before, logged_at) AS last_before,
-                   arg_max(after, logged_at) AS last_after
-            FROM writeback_log {where}
-            GROUP BY source, object, source_id, field
-            """,
-            [source] if source is not None else [])
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -354,3 +354,39 @@ def test_record_counts_by_source_and_object(path: Path) -> None:
         {"table_name": "leads", "source": "salesforce", "object": "Lead", "rows": 1,
          "deleted": 1},
     ]
+
+
+def test_replace_associations_of_page(path: Path) -> None:
+    def rows(pairs: list[tuple[str, str, str]]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [{"from_object": "deals", "from_id": deal, "to_object": to_object, "to_id": to_id,
+              "label": ""} for deal, to_object, to_id in pairs])
+
+    with Warehouse.open(path, write=True) as warehouse:
+        warehouse.replace_associations(
+            "hubspot", "deals", ["901", "902"], ["contacts", "companies"],
+            rows([("901", "contacts", "51"), ("901", "contacts", "52"),
+                  ("902", "companies", "7")]))
+        # The next pull of deal 901 no longer lists contact 52; deal 902 is not in the page.
+        stored = warehouse.replace_associations(
+            "hubspot", "deals", ["901"], ["contacts", "companies"],
+            rows([("901", "contacts", "51"), ("901", "companies", "7")]))
+        table = warehouse.read("associations", ["from_id", "to_object", "to_id"]).sort(
+            "from_id", "to_object", "to_id")
+
+    assert stored == 2
+    assert table.rows() == [("901", "companies", "7"), ("901", "contacts", "51"),
+                            ("902", "companies", "7")]
+
+
+def test_replace_associations_empty_page_clears(path: Path) -> None:
+    with Warehouse.open(path, write=True) as warehouse:
+        warehouse.replace_associations("hubspot", "deals", ["901"], ["contacts"], pl.DataFrame(
+            [{"from_object": "deals", "from_id": "901", "to_object": "contacts", "to_id": "51",
+              "label": "Primary"}]))
+        stored = warehouse.replace_associations("hubspot", "deals", ["901"], ["contacts"],
+                                                pl.DataFrame())
+        remaining = warehouse.read("associations").height
+
+    assert stored == 0
+    assert remaining == 0

@@ -299,7 +299,8 @@ class HubSpotConnector:
                 self.client, spec.name, spec.associations, ids,
                 lambda operation: self._context(spec.name, operation, number), SOURCE)
         return Page(SOURCE, spec.name, number, records, watermark,
-                    deleted_ids=_merged_away(records), associations=associations)
+                    deleted_ids=_merged_away(records), associations=associations,
+                    association_targets=tuple(spec.associations))
 
     def _search(self, spec: ObjectSpec, time_property: str | None = None) -> ChangeSearch:
         search = ChangeSearch(self.client, spec, wanted_properties(spec, self.hubspot),
