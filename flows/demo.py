@@ -57,6 +57,8 @@ def demo_settings(sandbox_url: str | None, ca_file: Path | None, smtp_port: int 
         "# Written by `sgl demo`: both CRMs are the local sandbox, mail goes to a local sink.",
         "[general]",
         'company_name = "デモ株式会社"',
+        # Fixed demo rates, not market data: exports such as Zoho's hold USD amounts.
+        "currency_rates = { USD = 150, EUR = 160 }",
         "[warehouse]",
         'path = "var/sgl.duckdb"',
         "[prefect]",

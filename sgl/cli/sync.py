@@ -1,4 +1,8 @@
-"""``sgl sync`` and ``sgl backfill``: pull CRM records into the warehouse, with a progress bar.
+"""``sgl sync`` and ``sgl backfill``: run the ``nightly-sync`` and ``backfill`` flows.
+
+``sgl sync`` pulls changes, attributes them and writes tags back in the configured
+``[writeback] mode``; ``sgl backfill`` re-pulls a date range and recomputes. Both run the
+flows in this process on Prefect's local server (or the server of ``PREFECT_API_URL``).
 
 Exit codes: 0 when every object was pulled, 1 when one failed or the API budget stopped the
 run (the summary names the object, and the next run resumes), 2 for bad usage.
@@ -6,16 +10,13 @@ run (the summary names the object, and the next run resumes), 2 for bad usage.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from connectors.pull import Progress as PullProgress
-from connectors.pull import ProgressCallback
 from connectors.registry import load_connectors
-from flows.steps import SyncSummary, backfill_dates, backfill_source, sync_source
+from flows.steps import backfill_dates
 from sgl.cli import output
 from sgl.cli.context import state
 from sgl.cli.output import OutputFormat
@@ -26,7 +27,8 @@ from sgl.settings import Settings
 
 def register(app: typer.Typer) -> None:
     @app.command("sync", help=_("Pull the records changed since the last sync from each "
-                                "enabled CRM into the warehouse."))
+                                "enabled CRM into the warehouse and attribute them (the "
+                                "nightly-sync flow without write-back)."))
     def sync(
         ctx: typer.Context,
         source: str = typer.Option(None, "--source", help=_("Pull only this source: "
@@ -36,13 +38,15 @@ def register(app: typer.Typer) -> None:
         output_format: OutputFormat = typer.Option(OutputFormat.table, "--format",
                                                    help=_("Output format.")),
     ) -> None:
-        settings = state(ctx).settings()
-        sources = _sources(settings, source, object_name)
-        summaries = []
-        with _progress_bar(output_format) as progress:
-            for name in sources:
-                summaries.append(sync_source(settings, name, object_name or None, progress))
-        _finish(summaries, output_format)
+        cli_state = state(ctx)
+        sources = _sources(cli_state.settings(), source, object_name)
+        from flows.nightly import nightly_sync
+
+        # Write-back stays with the nightly deployment and `sgl writeback`, so a sync
+        # before the CRM fields exist still pulls and attributes.
+        _run_flow(lambda: nightly_sync(config_path=cli_state.config_path, sources=sources,
+                                       objects=object_name or None, write_back=False),
+                  output_format)
 
     @app.command("backfill", help=_("Pull again the records created in [--from, --to), "
                                     "month by month; the incremental watermark stays."))
@@ -56,6 +60,10 @@ def register(app: typer.Typer) -> None:
                                                             "salesforce or hubspot.")),
         object_name: list[str] = typer.Option(None, "--object", help=_(
             "Pull only this CRM object, e.g. Lead; repeat for more.")),
+        recompute: bool = typer.Option(False, "--recompute", help=_(
+            "Attribute every record again after the pull.")),
+        rerender: bool = typer.Option(False, "--rerender", help=_(
+            "Render again (never send) the reports of the months in the range.")),
         output_format: OutputFormat = typer.Option(OutputFormat.table, "--format",
                                                    help=_("Output format.")),
     ) -> None:
@@ -66,14 +74,14 @@ def register(app: typer.Typer) -> None:
         if start >= end:
             _usage_error(_("--from {start} must be before --to {end}.").format(
                 start=start, end=end))
-        settings = state(ctx).settings()
-        sources = _sources(settings, source, object_name)
-        summaries = []
-        with _progress_bar(output_format) as progress:
-            for name in sources:
-                summaries.append(backfill_source(settings, name, start, end,
-                                                 object_name or None, progress))
-        _finish(summaries, output_format)
+        cli_state = state(ctx)
+        sources = _sources(cli_state.settings(), source, object_name)
+        from flows.backfill import backfill as backfill_flow
+
+        _run_flow(lambda: backfill_flow(start=start.isoformat(), end=end.isoformat(),
+                                        config_path=cli_state.config_path, sources=sources,
+                                        objects=object_name or None, recompute=recompute,
+                                        rerender=rerender), output_format)
 
 
 def _usage_error(message: str) -> None:
@@ -104,39 +112,29 @@ def _sources(settings: Settings, source: str | None, objects: list[str] | None) 
     return names
 
 
-@contextmanager
-def _progress_bar(output_format: OutputFormat) -> Iterator[ProgressCallback | None]:
-    """Yield a callback drawing one bar per object on stderr; tables only, and a terminal."""
-    if output_format is not OutputFormat.table or not output.stderr.is_terminal:
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed:,.0f} " + _("records")),
-               TextColumn("{task.fields[rate]:,.0f}/s"), TimeElapsedColumn())
-    with Progress(*columns, console=output.stderr, transient=False) as bar:
-        tasks: dict[tuple[str, str], int] = {}
+def _run_flow(run: Callable[[], dict[str, Any]], output_format: OutputFormat) -> None:
+    """Run a sync flow, print its per-object summary, and exit 1 when an object failed."""
+    from flows.nightly import SyncFailed
 
-        def report(progress: PullProgress) -> None:
-            key = (progress.source, progress.object)
-            if key not in tasks:
-                tasks[key] = bar.add_task(f"{progress.source} {progress.object}",
-                                          total=progress.total, rate=0.0)
-            bar.update(tasks[key], completed=progress.records,
-                       rate=progress.records_per_second)
-
-        yield report
-
-
-def _finish(summaries: list[SyncSummary], output_format: OutputFormat) -> None:
-    rows = [row for summary in summaries for row in summary.rows()]
-    output.emit(rows, output_format, title=_("Sync summary"), headers=_headers())
-    if any(summary.stopped for summary in summaries):
-        output.error(_("The run stopped early at the API budget; the next run continues "
-                       "from the saved position."))
-        raise typer.Exit(1)
-    if not all(summary.ok for summary in summaries):
-        output.error(_("Some objects failed; see the error column and run `sgl status`."))
-        raise typer.Exit(1)
+    try:
+        result = run()
+    except SyncFailed as error:
+        output.emit(error.result["pulls"], output_format, title=_("Sync summary"),
+                    headers=_headers())
+        output.error(str(error))
+        raise typer.Exit(1) from None
+    output.emit(result["pulls"], output_format, title=_("Sync summary"), headers=_headers())
+    attribution = result.get("attribution")
+    if attribution:
+        output.info(_("Attributed {leads} leads and {opportunities} opportunities; {changed} "
+                      "changed origin or channel.").format(**attribution))
+    writeback = result.get("writeback")
+    if writeback:
+        output.info(_("Write-back {run} ({mode}): {written} written, {dry_run} previewed, "
+                      "{skipped} skipped, {failed} failed.").format(
+            run=writeback["run_id"], mode=writeback["mode"], written=writeback["written"],
+            dry_run=writeback["dry_run"], skipped=writeback["skipped"],
+            failed=writeback["failed"]))
 
 
 def _headers() -> dict[str, str]:
