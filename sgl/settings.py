@@ -20,6 +20,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -348,10 +349,34 @@ class ReportSettings(Section):
     archive_dir: Path = Path("var/reports")
     # Show [general] company_name in the report heading and the PDF footer.
     show_company_name: bool = True
+    # Days (MM-DD) the company is closed besides weekends and Japanese national holidays; the
+    # scheduled monthly report goes out on the first business day of the month.
+    company_holidays: list[str] = Field(default_factory=lambda: ["01-02", "01-03"])
+
+    @field_validator("company_holidays")
+    @classmethod
+    def _month_days(cls, value: list[str]) -> list[str]:
+        for text in value:
+            if not re.fullmatch(r"\d{2}-\d{2}", text) or not _valid_month_day(text):
+                raise ValueError(_("month-day strings such as 01-02"))
+        return value
+
+
+def _valid_month_day(text: str) -> bool:
+    month, day = (int(part) for part in text.split("-"))
+    # 2000 is a leap year, so 02-29 is accepted.
+    try:
+        date(2000, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 class AlertSettings(Section):
+    # Where a failed or late nightly sync is reported; unset means the alerts only go to logs.
     ops_address: str | None = None
+    # A scheduled nightly sync that starts this many minutes after its planned time is late.
+    late_after_minutes: int = Field(default=60, ge=1)
 
 
 class ImportSettings(Section):
