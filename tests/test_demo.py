@@ -1,41 +1,104 @@
-"""The demo command runs every built part of the main job against a fresh sandbox."""
+"""The demo command runs the main job end to end: generated data and a real Zoho export."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
 import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from sgl.migrations import LATEST_VERSION
+TOKYO = ZoneInfo("Asia/Tokyo")
+# Zoho lead sources that the shipped rules decide as sales when no creator is known.
+ZOHO_SALES_SOURCES = {"Employee Referral", "External Referral", "Cold Call", "Web Research"}
+
+
+def run_demo(cwd: Path, *arguments: str) -> tuple[list, str]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("SGL_", "PREFECT_"))}
+    result = subprocess.run([sys.executable, "-m", "sgl", "demo", "--format", "json",
+                             *arguments], cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    decoder = json.JSONDecoder()
+    documents, text = [], result.stdout.strip()
+    while text:
+        document, end = decoder.raw_decode(text)
+        documents.append(document)
+        text = text[end:].lstrip()
+    return documents, result.stderr
+
+
+def headline_value(headline: list[dict], metric: str) -> str:
+    return next(row["value"] for row in headline if row["metric"] == metric)
 
 
 @pytest.mark.prefect
-def test_demo_command_in_empty_folder(tmp_path: Path) -> None:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("SGL_", "PREFECT_"))}
+def test_demo_on_generated_data(tmp_path: Path) -> None:
+    (pulls, headline, writeback, files), stderr = run_demo(
+        tmp_path, "--as-of", "2026-05-20", "--size", "300")
 
-    result = subprocess.run(
-        [sys.executable, "-m", "sgl", "demo", "--as-of", "2026-11-30", "--size", "300",
-         "--format", "json"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-
-    assert result.returncode == 0, result.stderr[-3000:]
-    # Two JSON documents: record counts, then connection checks.
-    decoder = json.JSONDecoder()
-    counts, end = decoder.raw_decode(result.stdout)
-    checks, _ = decoder.raw_decode(result.stdout[end:].lstrip())
-    by_object = {row["object"]: row["records"] for row in counts}
-    assert by_object["salesforce.Lead"] >= 300
-    assert by_object["hubspot.contacts"] > 0
-    assert [(check["target"], check["status"]) for check in checks] == [
-        ("salesforce", "ok"), ("hubspot", "ok")]
+    by_object = {(row["source"], row["object"]): row for row in pulls}
+    assert by_object[("salesforce", "Lead")]["backfill"] >= 300
+    assert by_object[("hubspot", "contacts")]["sync"] > 0
+    assert all(row["status"] == "ok" for row in pulls)
+    assert int(headline_value(headline, "sgl_count")) > 0
+    assert writeback[0]["mode"] == "on"
+    assert writeback[0]["written"] > 0
+    # The generated world holds a few records the CRM rejects one by one (e.g. validation).
+    assert writeback[0]["failed"] < writeback[0]["written"] / 100
+    paths = {row["file"]: Path(row["path"]) for row in files}
+    assert all(path.is_file() for path in paths.values())
+    emails = [path for name, path in paths.items() if path.suffix == ".eml"]
+    assert len(emails) == 2
+    subjects = [message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"]
+                for path in emails]
+    assert any("2026" in subject for subject in subjects)
     assert (tmp_path / "var" / "demo" / "var" / "sgl.duckdb").is_file()
-    assert f"schema version {LATEST_VERSION}" in result.stderr
-    assert "shows no SGL figures" in result.stderr
+    assert "finished in" in stderr
+
+
+def zoho_sgl_count(folder: Path, month: str) -> int:
+    """Count SGL persons first created in ``month`` (Tokyo), by hand from Leads.csv."""
+    with (folder / "Leads.csv").open(newline="", encoding="utf-8") as handle:
+        leads = list(csv.DictReader(handle))
+    people: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in leads:
+        email = row["Email"].strip().lower()
+        people[email or f"lead:{row['LEADID']}"].append(row)
+    count = 0
+    for records in people.values():
+        first = min(records, key=lambda row: (created(row), row["LEADID"]))
+        if (created(first).astimezone(TOKYO).strftime("%Y-%m") == month
+                and first["Lead Source"].strip() in ZOHO_SALES_SOURCES):
+            count += 1
+    return count
+
+
+def created(row: dict[str, str]) -> datetime:
+    return datetime.strptime(row["Created Time"], "%d %b, %Y %H:%M:%S").replace(tzinfo=UTC)
+
+
+@pytest.mark.prefect
+def test_demo_on_zoho_export(tmp_path: Path, shared_data: Path) -> None:
+    folder = shared_data / "zoho_crm"
+
+    (imported, headline, files), _stderr = run_demo(
+        tmp_path, "--data", str(folder), "--mapping", "zoho_crm")
+
+    assert {row["table"] for row in imported} >= {"leads", "opportunities"}
+    reports = sorted((tmp_path / "var" / "demo" / "var" / "reports").iterdir())
+    month = reports[-1].name
+    assert month.startswith("2020-")
+    assert int(headline_value(headline, "sgl_count")) == zoho_sgl_count(folder, month)
+    assert len([row for row in files if row["path"].endswith(".eml")]) == 2
 
 
 def test_demo_rejects_bad_date(tmp_path: Path) -> None:
@@ -51,7 +114,7 @@ def test_demo_settings_point_at_sandbox(tmp_path: Path) -> None:
     from sgl.settings import load_settings
 
     path = tmp_path / "sgl.toml"
-    path.write_text(demo_settings("https://127.0.0.1:4443", tmp_path / "ca.pem"),
+    path.write_text(demo_settings("https://127.0.0.1:4443", tmp_path / "ca.pem", 2525),
                     encoding="utf-8")
 
     settings = load_settings(path, {})
@@ -59,3 +122,5 @@ def test_demo_settings_point_at_sandbox(tmp_path: Path) -> None:
     assert settings.sources.salesforce.instance_url == "https://127.0.0.1:4443"
     assert settings.sources.hubspot.base_url == "https://127.0.0.1:4443"
     assert settings.sources.salesforce.ca_bundle == tmp_path / "ca.pem"
+    assert settings.report.smtp_port == 2525
+    assert settings.writeback.mode == "dry-run"
