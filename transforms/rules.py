@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -205,8 +206,14 @@ def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocat
                 problems: list[str]) -> Rule | None:
     rule_id = raw.get("id") if isinstance(raw, dict) else None
     line = locator.rule(index, rule_id if isinstance(rule_id, str) else None, count)
-    where = _("{file}, line {line}: rule {rule}").format(
-        file=name, line=line, rule=rule_id if isinstance(rule_id, str) else f"#{index + 1}")
+    label = rule_id if isinstance(rule_id, str) else f"#{index + 1}"
+
+    def place(key_line: int | None = None) -> str:
+        """Name the file, the key's line (else the rule's) and the rule, in the user's language."""
+        return _("{file}, line {line}: rule {rule}").format(
+            file=name, line=key_line if key_line is not None else line, rule=label)
+
+    where = place()
     if not isinstance(raw, dict):
         problems.append(_("{where}: expected a table with id, when, origin and channel.")
                         .format(where=where))
@@ -216,7 +223,7 @@ def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocat
     for key in raw:
         if key not in RULE_KEYS:
             problems.append(_("{where}: unknown key {key!r}. Valid keys: {choices}").format(
-                where=_at(where, locator.key(line, key)), key=key,
+                where=place(locator.key(line, key)), key=key,
                 choices=", ".join(RULE_KEYS)))
     if not isinstance(rule_id, str) or not RULE_ID_PATTERN.match(rule_id):
         problems.append(_("{where}: id must be letters, digits, '-', '_', '.' or ':'.")
@@ -225,13 +232,13 @@ def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocat
     origin = raw.get("origin")
     if origin not in ORIGINS:
         problems.append(_("{where}: unknown origin {value!r}. Valid origins: {choices}").format(
-            where=_at(where, locator.key(line, "origin")), value=origin,
+            where=place(locator.key(line, "origin")), value=origin,
             choices=", ".join(ORIGINS)))
     channel = raw.get("channel", DEFAULT_CHANNEL.get(str(origin)))
     if origin in ORIGINS and channel not in CHANNELS_BY_ORIGIN[origin]:
         problems.append(_("{where}: unknown channel {value!r} for origin {origin}. Valid "
                           "channels: {choices}").format(
-            where=_at(where, locator.key(line, "channel")), value=channel, origin=origin,
+            where=place(locator.key(line, "channel")), value=channel, origin=origin,
             choices=", ".join(CHANNELS_BY_ORIGIN[origin])))
 
     when = raw.get("when", {})
@@ -241,7 +248,7 @@ def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocat
             where=where))
     else:
         for field_name, spec in when.items():
-            conditions.extend(_parse_condition(field_name, spec, where, line, locator, problems))
+            conditions.extend(_parse_condition(field_name, spec, place, line, locator, problems))
 
     if len(problems) > count:
         return None
@@ -250,9 +257,10 @@ def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocat
                 origin=origin, channel=channel, line=line)
 
 
-def _parse_condition(field_name: str, spec: Any, where: str, line: int | None,
-                     locator: _LineLocator, problems: list[str]) -> list[Condition]:
-    at = _at(where, locator.key(line, field_name))
+def _parse_condition(field_name: str, spec: Any, place: Callable[[int | None], str],
+                     line: int | None, locator: _LineLocator,
+                     problems: list[str]) -> list[Condition]:
+    at = place(locator.key(line, field_name))
     if field_name not in FIELDS:
         problems.append(_("{where}: unknown field {field!r}. Valid fields: {choices}").format(
             where=at, field=field_name, choices=", ".join(FIELDS)))
@@ -312,13 +320,6 @@ def _expected(kind: str, operator: str) -> str:
     if operator == "regex":
         return _("a regular expression (Rust regex syntax)")
     return _("a text")
-
-
-def _at(where: str, line: int | None) -> str:
-    """Replace the rule's line in ``where`` with the line of the key, when it is known."""
-    if line is None:
-        return where
-    return re.sub(r"line \d+", f"line {line}", where, count=1)
 
 
 class _LineLocator:

@@ -165,3 +165,20 @@ def test_condition_operators() -> None:
     decided = match_rules(frame, rules).get_column("rule_id").to_list()
 
     assert decided == ["p", "d", None, "n"]
+
+
+def test_japanese_error_names_key_line() -> None:
+    from sgl import i18n
+
+    text = ('[[rules]]\nid = "a1"\nlabel_ja = "紹介"\nlabel_en = "Referral"\n'
+            'bogus = 1\norigin = "sales"\nchannel = "referral"\n'
+            '[rules.when]\nlead_source = { equals = "紹介" }\n')
+    i18n.set_locale("ja")
+    try:
+        with pytest.raises(RulesFileError) as caught:
+            parse_rules(text, "rules.toml")
+    finally:
+        i18n.set_locale("en")
+
+    assert "5" in caught.value.problems[0].split(":")[0]
+    assert "'bogus'" in caught.value.problems[0]
