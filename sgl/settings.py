@@ -401,6 +401,73 @@ class ImportSettings(Section):
         return value
 
 
+# The decision parts that write-back can write, and what a CRM field of each must hold.
+WRITEBACK_FIELDS = ("origin", "channel", "rule", "decided_at")
+
+
+class WritebackTargets(Section):
+    """The CRM fields of one object that receive the decision; "" leaves that part unwritten."""
+
+    origin: str = ""
+    channel: str = ""
+    rule: str = ""
+    decided_at: str = ""
+
+
+def _salesforce_targets() -> WritebackTargets:
+    return WritebackTargets(origin="SGL_Origin__c", channel="SGL_Channel__c", rule="SGL_Rule__c",
+                            decided_at="SGL_Decided_At__c")
+
+
+def _hubspot_targets() -> WritebackTargets:
+    return WritebackTargets(origin="sgl_origin", channel="sgl_channel", rule="sgl_rule_id",
+                            decided_at="sgl_decided_at")
+
+
+class SalesforceWritebackTargets(Section):
+    lead: WritebackTargets = Field(default_factory=_salesforce_targets)
+    contact: WritebackTargets = Field(default_factory=_salesforce_targets)
+    opportunity: WritebackTargets = Field(default_factory=_salesforce_targets)
+
+
+class HubSpotWritebackTargets(Section):
+    contacts: WritebackTargets = Field(default_factory=_hubspot_targets)
+    deals: WritebackTargets = Field(default_factory=_hubspot_targets)
+
+
+WritebackPolicy = Literal["owned", "fill_empty", "off"]
+
+
+class WritebackSettings(Section):
+    """`sgl writeback` and the write-back step of the nightly sync."""
+
+    # off: flows skip write-back; dry-run: flows only log what would change; on: flows write.
+    # `sgl writeback` previews unless --apply is given, and --apply is refused while off.
+    mode: Literal["off", "dry-run", "on"] = "dry-run"
+    salesforce: SalesforceWritebackTargets = Field(default_factory=SalesforceWritebackTargets)
+    hubspot: HubSpotWritebackTargets = Field(default_factory=HubSpotWritebackTargets)
+    # Per decision part: "owned" updates the product's own earlier values but never a value
+    # a person set. "fill_empty" writes only into empty fields, and "off" never writes.
+    policy: dict[str, WritebackPolicy] = Field(
+        default_factory=lambda: dict.fromkeys(WRITEBACK_FIELDS, "owned"))
+    # Records to change in one run above which the run stops and requires --confirm-large.
+    max_changes_per_run: int = Field(default=10_000, ge=0)
+    # Salesforce records of one object per run above which Bulk API 2.0 ingest replaces
+    # sObject Collections; Salesforce suggests Bulk API 2.0 above about 2,000 records.
+    bulk_threshold: int = Field(default=2_000, ge=0)
+    # Records per write call: sObject Collections take at most 200, HubSpot batches 100.
+    salesforce_batch_size: int = Field(default=200, ge=1, le=200)
+    hubspot_batch_size: int = Field(default=100, ge=1, le=100)
+
+    @field_validator("policy")
+    @classmethod
+    def _known_parts(cls, value: dict[str, str]) -> dict[str, str]:
+        if any(name not in WRITEBACK_FIELDS for name in value):
+            raise ValueError(_("decision parts as keys, from {parts}").format(
+                parts=", ".join(WRITEBACK_FIELDS)))
+        return {**dict.fromkeys(WRITEBACK_FIELDS, "owned"), **value}
+
+
 SALES_CHANNELS = ("referral", "dormant_revival", "network", "social", "abm", "other_sales")
 UserRole = Literal["sales", "inside_sales", "marketing", "integration", "other"]
 SalesChannel = Literal["referral", "dormant_revival", "network", "social", "abm", "other_sales"]
@@ -472,73 +539,6 @@ class KpiSettings(Section):
                 if target < 0:
                     raise ValueError(_("counts of at least 0"))
         return value
-
-
-# The decision parts that write-back can write, and what a CRM field of each must hold.
-WRITEBACK_FIELDS = ("origin", "channel", "rule", "decided_at")
-
-
-class WritebackTargets(Section):
-    """The CRM fields of one object that receive the decision; "" leaves that part unwritten."""
-
-    origin: str = ""
-    channel: str = ""
-    rule: str = ""
-    decided_at: str = ""
-
-
-def _salesforce_targets() -> WritebackTargets:
-    return WritebackTargets(origin="SGL_Origin__c", channel="SGL_Channel__c", rule="SGL_Rule__c",
-                            decided_at="SGL_Decided_At__c")
-
-
-def _hubspot_targets() -> WritebackTargets:
-    return WritebackTargets(origin="sgl_origin", channel="sgl_channel", rule="sgl_rule_id",
-                            decided_at="sgl_decided_at")
-
-
-class SalesforceWritebackTargets(Section):
-    lead: WritebackTargets = Field(default_factory=_salesforce_targets)
-    contact: WritebackTargets = Field(default_factory=_salesforce_targets)
-    opportunity: WritebackTargets = Field(default_factory=_salesforce_targets)
-
-
-class HubSpotWritebackTargets(Section):
-    contacts: WritebackTargets = Field(default_factory=_hubspot_targets)
-    deals: WritebackTargets = Field(default_factory=_hubspot_targets)
-
-
-WritebackPolicy = Literal["owned", "fill_empty", "off"]
-
-
-class WritebackSettings(Section):
-    """`sgl writeback` and the write-back step of the nightly sync."""
-
-    # off: flows skip write-back; dry-run: flows only log what would change; on: flows write.
-    # `sgl writeback` previews unless --apply is given, and --apply is refused while off.
-    mode: Literal["off", "dry-run", "on"] = "dry-run"
-    salesforce: SalesforceWritebackTargets = Field(default_factory=SalesforceWritebackTargets)
-    hubspot: HubSpotWritebackTargets = Field(default_factory=HubSpotWritebackTargets)
-    # Per decision part: "owned" updates the product's own earlier values but never a value
-    # a person set. "fill_empty" writes only into empty fields, and "off" never writes.
-    policy: dict[str, WritebackPolicy] = Field(
-        default_factory=lambda: dict.fromkeys(WRITEBACK_FIELDS, "owned"))
-    # Records to change in one run above which the run stops and requires --confirm-large.
-    max_changes_per_run: int = Field(default=10_000, ge=0)
-    # Salesforce records of one object per run above which Bulk API 2.0 ingest replaces
-    # sObject Collections; Salesforce suggests Bulk API 2.0 above about 2,000 records.
-    bulk_threshold: int = Field(default=2_000, ge=0)
-    # Records per write call: sObject Collections take at most 200, HubSpot batches 100.
-    salesforce_batch_size: int = Field(default=200, ge=1, le=200)
-    hubspot_batch_size: int = Field(default=100, ge=1, le=100)
-
-    @field_validator("policy")
-    @classmethod
-    def _known_parts(cls, value: dict[str, str]) -> dict[str, str]:
-        if any(name not in WRITEBACK_FIELDS for name in value):
-            raise ValueError(_("decision parts as keys, from {parts}").format(
-                parts=", ".join(WRITEBACK_FIELDS)))
-        return {**dict.fromkeys(WRITEBACK_FIELDS, "owned"), **value}
 
 
 class Settings(Section):
