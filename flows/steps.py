@@ -38,6 +38,7 @@ from sgl.settings import Settings
 from sgl.warehouse import SyncState, Warehouse
 from transforms import derive
 from transforms.normalize import Normalizer, normalize
+from transforms.normalize.hubspot import deal_qualified_at
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +158,13 @@ class WarehouseSink:
         if self.row_filter is not None:
             frames = [(table, self.row_filter(frame)) for table, frame in frames]
 
-        # The state goes with the last write of the page, so a crash between two writes
-        # leaves the watermark before this page and the page is read again.
+        # Associations go first and the state goes with the last write of the page, so a
+        # crash between two writes leaves the watermark before this page and the page is
+        # read again; every write is idempotent.
+        if page.association_targets:
+            self.warehouse.replace_associations(
+                self.source, page.object, page.record_ids(), page.association_targets,
+                pl.DataFrame(page.associations))
         writes = len(frames) + (1 if page.deleted_ids else 0)
         for index, (table, frame) in enumerate(frames):
             last = index == writes - 1
@@ -252,7 +258,24 @@ def _save_changes(warehouse: Warehouse, source: str, table: str, current: pl.Dat
 
 
 ROW_FILTERS = {"salesforce": _salesforce_row_filter}
-DERIVATIONS = {"salesforce": derive_salesforce}
+
+
+def derive_hubspot(warehouse: Warehouse, settings: Settings, source: str) -> dict[str, int]:
+    """Bring a contact's qualified_at forward to the creation of its first associated deal."""
+    filters = {"source": source}
+    leads = warehouse.read("leads", ["source_id", "object", "qualified_at"], filters)
+    deals = warehouse.read("opportunities", ["source_id", "created_at"], filters)
+    links = warehouse.read("associations", ["from_object", "from_id", "to_object", "to_id"],
+                           filters)
+    qualified = deal_qualified_at(leads, deals, links)
+
+    changed = {"qualified_at": _save_changes(warehouse, source, "leads", leads, qualified,
+                                             ["qualified_at"])}
+    logger.info("hubspot derivations changed %s", changed)
+    return changed
+
+
+DERIVATIONS = {"salesforce": derive_salesforce, "hubspot": derive_hubspot}
 
 
 # -- sync and backfill ----------------------------------------------------------------------

@@ -241,3 +241,40 @@ def test_backfill_reads_created_range(sandbox: Sandbox, warehouse: Warehouse,
     assert leads["created_at"].min() >= start
     assert leads["created_at"].max() < end
     assert all(page.watermark is not None for page in sink.pages)
+
+
+def test_sync_stores_page_associations(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = hubspot_settings(sandbox, tmp_path, objects=["owners", "deals"],
+                                archived_sweep_hours=0)
+    env = {"SGL_HUBSPOT_ACCESS_TOKEN": sandbox.hubspot_token}
+
+    summary = sync_source(settings, "hubspot", env=env)
+
+    assert summary.ok
+    with Warehouse.open(settings.warehouse_path) as warehouse:
+        stored = warehouse.read("associations")
+        deals = warehouse.read("opportunities", ["source_id"])
+    assert stored.height > 0
+    assert set(stored["from_object"]) == {"deals"}
+    assert set(stored["from_id"]) <= set(deals["source_id"])
+    assert {"contacts", "companies"} <= set(stored["to_object"])
+
+
+def test_first_deal_brings_qualified_forward(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = hubspot_settings(sandbox, tmp_path, objects=["owners", "contacts", "deals"],
+                                archived_sweep_hours=0)
+    env = {"SGL_HUBSPOT_ACCESS_TOKEN": sandbox.hubspot_token}
+
+    sync_source(settings, "hubspot", env=env)
+
+    with Warehouse.open(settings.warehouse_path) as warehouse:
+        leads = warehouse.read("leads", ["source_id", "qualified_at"])
+        deals = warehouse.read("opportunities", ["source_id", "created_at"])
+        links = warehouse.read("associations").filter(
+            (pl.col("from_object") == "deals") & (pl.col("to_object") == "contacts"))
+    first_deal = (links.join(deals, left_on="from_id", right_on="source_id")
+                  .group_by("to_id").agg(pl.col("created_at").min()))
+    checked = first_deal.join(leads, left_on="to_id", right_on="source_id")
+    assert checked.height > 0
+    assert checked.filter(pl.col("qualified_at").is_null()).height == 0
+    assert checked.filter(pl.col("qualified_at") > pl.col("created_at")).height == 0
