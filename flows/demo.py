@@ -76,6 +76,10 @@ def demo_settings(sandbox_url: str | None, ca_file: Path | None, smtp_port: int 
         "[writeback]",
         # The nightly sync previews; the demo's last step applies with the writeback flow.
         'mode = "dry-run"',
+        # Illustrative hourly costs in yen, so the report can show cost per SGL.
+        "[kpi.hourly_cost_by_role]",
+        "sales = 6000",
+        "inside_sales = 4500",
     ]
     if sandbox_url is not None:
         lines += [

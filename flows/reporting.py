@@ -18,9 +18,11 @@ from reports.adapter import build_model
 from reports.delivery import SendOutcome, check_not_sent, envelope_from_settings, send_rendered
 from reports.errors import AlreadySentError
 from reports.kpi_source import collect
+from reports.labels import Labels
 from reports.model import Headline
 from reports.monthly import RenderedReport, render_and_archive
 from reports.smtp import smtp_password
+from sgl.i18n import get_locale
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
 
@@ -83,12 +85,15 @@ def send_report(settings: Settings, run: ReportRun, *, force: bool = False,
 
 
 def headline_rows(headlines: tuple[Headline, ...]) -> list[dict[str, object]]:
-    """Return one row per headline metric: value, numerator, denominator and maturing flag."""
+    """Return one row per headline metric: its id and its name in the active locale, value,
+    numerator, denominator and maturing flag."""
+    labels = Labels(get_locale())
     rows = []
     for headline in headlines:
         figure = headline.current
         rows.append({
             "metric": headline.metric,
+            "name": labels.metric(headline.metric),
             "value": _plain(figure.value, headline.unit),
             "numerator": _plain(figure.numerator, "count"),
             "denominator": _plain(figure.denominator, "count"),

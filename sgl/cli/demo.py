@@ -77,16 +77,21 @@ def _print(result, output_format: OutputFormat) -> None:  # type: ignore[no-unty
         rows = [{"table": name, "rows": count} for name, count in result.record_counts.items()]
         output.emit(rows, output_format, title=_("Rows imported"),
                     headers={"table": _("Table"), "rows": _("Rows")})
-    output.emit(result.headline, output_format,
+    # People read the metric's name; scripts key on its id.
+    headline = result.headline
+    if output_format is OutputFormat.table:
+        headline = [{key: value for key, value in row.items() if key != "metric"}
+                    for row in headline]
+    output.emit(headline, output_format,
                 title=_("KPI headline for {month}").format(month=result.month),
-                headers={"metric": _("Metric"), "value": _("Value"),
+                headers={"metric": _("Metric id"), "name": _("Metric"), "value": _("Value"),
                          "numerator": _("Numerator"), "denominator": _("Denominator"),
                          "maturing": _("Maturing")})
     if result.writeback is not None:
         output.emit([result.writeback], output_format, title=_("Write-back"),
                     headers={"run_id": _("Run"), "mode": _("Mode"),
                              "planned_records": _("Records to change"),
-                             "written": _("Written"), "dry_run": _("Dry run"),
+                             "written": _("Fields written"), "dry_run": _("Dry run"),
                              "skipped": _("Skipped"), "failed": _("Failed"),
                              "api_calls": _("API calls")})
     files = []
