@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from prefect.concurrency.sync import concurrency
+from prefect.settings import get_current_settings
 
 from connectors.registry import load_connectors
 from sgl.errors import SglError
@@ -38,9 +39,13 @@ def settings_from(config_path: str | None) -> Settings:
 def warehouse_slot() -> Iterator[None]:
     """Hold the warehouse's concurrency slot while the block runs.
 
-    ``strict=False``: when the limit does not exist (the demo, a fresh server), Prefect runs
-    the block at once.
+    On Prefect's temporary local server (no ``PREFECT_API_URL``) one process runs every flow
+    and the warehouse lock is enough, so no slot is taken. ``strict=False``: on a server
+    where the limit does not exist yet, Prefect runs the block at once.
     """
+    if not get_current_settings().api.url:
+        yield
+        return
     with concurrency(WAREHOUSE_LIMIT, occupy=1, timeout_seconds=WAREHOUSE_SLOT_TIMEOUT,
                      strict=False):
         yield

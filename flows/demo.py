@@ -188,8 +188,17 @@ def run_file_demo(project_dir: Path, data_dir: Path, mapping: str) -> DemoResult
 
         from flows.import_files import import_files
 
+        # A whole export folder: files the mapping does not read (e.g. a data dictionary)
+        # are skipped.
         imported = import_files(config_path=str(config_path), mapping=mapping,
-                                files=[str(path) for path in files])
+                                files=[str(path) for path in files], skip_unmatched=True)
+        if imported["as_of"] is None:
+            from sgl.errors import SglError
+            from sgl.i18n import _
+
+            raise SglError(_("No dated leads or opportunities were imported from {folder} with "
+                             "the mapping {mapping}. Check that the files are the export this "
+                             "mapping describes.").format(folder=data_dir, mapping=mapping))
         result = DemoResult(project_dir=project_dir, as_of=date.fromisoformat(imported["as_of"]),
                             month=imported["month"])
         result.record_counts = imported["rows"]

@@ -25,18 +25,23 @@ from sgl.warehouse import Warehouse
 
 
 @task(name="import-files")
-def import_task(settings: Settings, mapping: str, files: list[str]) -> dict[str, int]:
-    counts = import_with_mapping(settings, mapping, [Path(name) for name in files])
+def import_task(settings: Settings, mapping: str, files: list[str],
+                skip_unmatched: bool) -> dict[str, int]:
+    counts = import_with_mapping(settings, mapping, [Path(name) for name in files],
+                                 skip_unmatched=skip_unmatched)
     written = counts.filter(pl.col("measure") == "rows_written")
     rows = written.group_by("table").agg(pl.col("count").sum()).sort("table")
     return dict(rows.iter_rows())
 
 
 def data_end(settings: Settings) -> date | None:
-    """Return the local date of the newest lead's creation, or None without leads."""
+    """Return the local date of the newest lead's creation (else opportunity's), or None."""
     with Warehouse.open(settings.warehouse_path, holder="import data end",
                         lock_timeout=settings.warehouse.lock_timeout_seconds) as warehouse:
         created = warehouse.read("leads", ["created_at"])["created_at"].max()
+        if created is None:
+            # Exports such as Maven's hold opportunities only.
+            created = warehouse.read("opportunities", ["created_at"])["created_at"].max()
     if created is None:
         return None
     return created.astimezone(ZoneInfo(settings.general.timezone)).date()
@@ -58,13 +63,16 @@ def last_full_data_month(end: date) -> tuple[str, date]:
 
 
 @flow(name="import-files")
-def import_files(mapping: str, files: list[str], config_path: str | None = None
-                 ) -> dict[str, Any]:
-    """Import ``files`` with ``mapping`` (a TOML path or a shipped mapping's name), attribute."""
+def import_files(mapping: str, files: list[str], config_path: str | None = None,
+                 skip_unmatched: bool = False) -> dict[str, Any]:
+    """Import ``files`` with ``mapping`` (a TOML path or a shipped mapping's name), attribute.
+
+    ``skip_unmatched`` skips files the mapping does not name, as in a whole export folder.
+    """
     logger = get_run_logger()
     settings = settings_from(config_path)
     with warehouse_slot():
-        rows = import_task(settings, mapping, files)
+        rows = import_task(settings, mapping, files, skip_unmatched)
         attribution = tasks.attribute(settings, full=True)
     end = data_end(settings)
     month, as_of = last_full_data_month(end) if end else (None, None)

@@ -40,16 +40,21 @@ logger = logging.getLogger(__name__)
 SALESFORCE_SYNC_SOURCE = "import:salesforce"
 
 
-
 def import_with_mapping(settings: Settings, mapping: str | Path, files: Sequence[Path], *,
                         encoding: str | None = None, object_name: str | None = None,
-                        naive_zone: str | None = None) -> pl.DataFrame:
-    """Read ``files``, map them with ``mapping`` and write the rows; return the counts."""
+                        naive_zone: str | None = None,
+                        skip_unmatched: bool = False) -> pl.DataFrame:
+    """Read ``files``, map them with ``mapping`` and write the rows; return the counts.
+
+    With ``skip_unmatched`` (a whole export folder), files the mapping does not name are
+    skipped and logged instead of rejected.
+    """
     mapping_file = read_mapping_file(mapping)
     spec = parse_mapping(mapping_file.data, mapping_file.locate)
     frames = {str(path): read_csv(path, encoding).frame for path in files}
     result = apply_mapping(spec, frames, object_name=object_name,
-                           naive_zone=naive_zone or settings.imports.timezone)
+                           naive_zone=naive_zone or settings.imports.timezone,
+                           skip_unmatched=skip_unmatched)
     by_object = [(table, object_name_, frame.filter(pl.col("object") == object_name_))
                  for table, frame in result.frames.items()
                  for object_name_ in frame["object"].unique(maintain_order=True).to_list()]

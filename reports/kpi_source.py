@@ -59,15 +59,18 @@ def source_notes(frames: CanonicalFrames, sync_states: pl.DataFrame,
     """State of each source: data with origin decisions, data without them, or no data."""
     enabled = [name for name in CRM_SOURCES if getattr(settings.sources, name).enabled]
     with_leads = set(frames.leads["source"].unique().to_list())
+    # A source with opportunities but no leads (an export such as Maven's) has data but no
+    # lead origin at all.
+    with_data = with_leads | set(frames.opportunities["source"].unique().to_list())
     decided = set(frames.attribution.filter(pl.col("record_kind") == "lead")["source"]
                   .unique().to_list())
     zone = ZoneInfo(settings.general.timezone)
     notes = []
-    for source in sorted(set(enabled) | with_leads):
+    for source in sorted(set(enabled) | with_data):
         synced = sync_states.filter(pl.col("source") == source)["last_run_at"].max() \
             if sync_states.height else None
         last_sync = synced.astimezone(zone).date() if synced is not None else None
-        if source not in with_leads:
+        if source not in with_data:
             status = "missing"
         elif source not in decided:
             status = "no_origin_data"

@@ -12,6 +12,8 @@ import logging
 import sys
 import threading
 
+from sgl.errors import SglError
+
 REDACTED = "***"
 
 # Shorter values are not treated as secrets: replacing every "a" or "12" would make logs
@@ -21,6 +23,9 @@ MIN_SECRET_LENGTH = 6
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _base_factory = logging.getLogRecordFactory()
+# Set for command-line runs: Prefect logs a failed task with its traceback, which for an
+# error the user must act on (SglError) only hides the message among Python frames.
+_hide_user_error_tracebacks = False
 _traceback_formatter = logging.Formatter()
 
 
@@ -51,6 +56,10 @@ def redact(text: str) -> str:
 
 def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
+    if _hide_user_error_tracebacks and record.exc_info and isinstance(record.exc_info[1],
+                                                                      SglError):
+        # The message already says what failed and what to do; the CLI prints it once.
+        record.exc_info = None
     if _secrets:
         try:
             message = record.getMessage()
@@ -67,6 +76,7 @@ def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
 
 
 def _install_factory() -> None:
+    # Installed whenever a secret is registered or the CLI configures logging.
     if logging.getLogRecordFactory() is not _redacting_factory:
         logging.setLogRecordFactory(_redacting_factory)
 
@@ -79,7 +89,13 @@ class RedactingFormatter(logging.Formatter):
 
 
 def configure_cli_logging(verbosity: int) -> None:
-    """Send log lines to stderr: warnings by default, INFO with -v, DEBUG with -vv."""
+    """Send log lines to stderr: warnings by default, INFO with -v, DEBUG with -vv.
+
+    Below -vv, tracebacks of errors the user must act on (SglError) are left out.
+    """
+    global _hide_user_error_tracebacks
+    _hide_user_error_tracebacks = verbosity < 2
+    _install_factory()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -124,3 +124,17 @@ def test_demo_settings_point_at_sandbox(tmp_path: Path) -> None:
     assert settings.sources.salesforce.ca_bundle == tmp_path / "ca.pem"
     assert settings.report.smtp_port == 2525
     assert settings.writeback.mode == "dry-run"
+
+
+@pytest.mark.prefect
+def test_demo_on_maven_says_no_origin(tmp_path: Path, shared_data: Path) -> None:
+    (imported, _headline, files), _stderr = run_demo(
+        tmp_path, "--data", str(shared_data / "maven_crm"), "--mapping", "maven_crm")
+
+    rows = {row["table"]: row["rows"] for row in imported}
+    assert rows["opportunities"] == 8800
+    reports = [Path(row["path"]) for row in files if row["path"].endswith("report.html")]
+    assert len(reports) == 2
+    english = next(path for path in reports if "/en/" in str(path)).read_text(encoding="utf-8")
+    assert "import:maven_crm: no origin data yet" in english
+    assert "This is missing data, not zero SGLs." in english
