@@ -48,6 +48,8 @@ from transforms.rules import ORIGINS
 logger = logging.getLogger(__name__)
 
 MONEY = pl.Decimal(38, 10)  # converted amounts: 4 decimals of the amount + 6 of the rate
+# Effort minutes are added up in these units (ten-thousandths of a minute).
+MINUTE_UNITS = 10_000
 MONEY_SCALE = 10
 RATE = pl.Decimal(38, 6)
 TOP_ACTIONS = 5
@@ -474,10 +476,13 @@ def cost_per_sgl(inputs: KpiInputs, month: str) -> pl.DataFrame:
     role_of = inputs.users.select("source", pl.col("user_id").alias("rep_id"), "role",
                                   "effective_role")
     rates = _hourly_rates(params)
+    # Minutes are summed as whole ten-thousandths: a float sum depends on the order in which
+    # parallel group-by adds rows, and the report must render the same bytes every time.
     per_rep = (
-        effort.with_columns(minutes.alias("_minutes"))
+        effort.with_columns((minutes * MINUTE_UNITS).round(0).cast(pl.Int64).alias("_units"))
         .group_by("source", pl.col("owner_id").alias("rep_id"))
-        .agg(pl.col("_minutes").sum())
+        .agg(pl.col("_units").sum())
+        .with_columns((pl.col("_units") / MINUTE_UNITS).alias("_minutes"))
     )
     sgls = (inputs.leads.filter((pl.col("period") == month) & (pl.col("origin") == "sales"))
             .group_by("source", "rep_id").agg(pl.len().cast(pl.Int64).alias("denominator")))
@@ -492,6 +497,7 @@ def cost_per_sgl(inputs: KpiInputs, month: str) -> pl.DataFrame:
         .filter((pl.col("effective_role") == "sales") | pl.col("denominator").is_not_null())
         .with_columns(
             pl.col("_minutes").fill_null(0.0),
+            pl.col("_units").fill_null(0),
             pl.col("denominator").fill_null(0),
             pl.coalesce("_user_rate", "_role_rate").alias("_rate"),
         )
@@ -502,7 +508,7 @@ def cost_per_sgl(inputs: KpiInputs, month: str) -> pl.DataFrame:
     )
     total = frame.select(
         pl.lit(None, dtype=pl.Utf8).alias("rep_id"), pl.lit(None, dtype=pl.Utf8).alias("team"),
-        pl.col("_minutes").sum(), pl.col("denominator").sum(),
+        (pl.col("_units").sum() / MINUTE_UNITS).alias("_minutes"), pl.col("denominator").sum(),
         # The total's cost is unknown when any rep's hourly cost is missing.
         pl.when(pl.col("_minute_cost").null_count() == 0).then(pl.col("_minute_cost").sum())
         .otherwise(None).alias("_minute_cost"),
