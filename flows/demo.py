@@ -100,11 +100,27 @@ def demo_settings(sandbox_url: str | None, ca_file: Path | None, smtp_port: int 
     return "\n".join(lines) + "\n"
 
 
+# Written into every demo project; only a folder holding it is replaced by the next run.
+DEMO_MARKER = ".sgl-demo"
+
+
 def fresh_folder(project_dir: Path) -> Path:
+    """Empty the demo folder, refusing any existing folder that an earlier demo did not make."""
     project_dir = project_dir.resolve()
     if project_dir.exists():
+        is_demo = (project_dir / DEMO_MARKER).is_file()
+        holds_cwd = Path.cwd().resolve().is_relative_to(project_dir)
+        if holds_cwd or not is_demo and (not project_dir.is_dir() or any(project_dir.iterdir())):
+            from sgl.errors import SglError
+            from sgl.i18n import _
+
+            raise SglError(_("{path} exists and is not a demo project, so the demo will not "
+                             "replace it. Choose another folder with --dir.").format(
+                                 path=project_dir))
         shutil.rmtree(project_dir)
     project_dir.mkdir(parents=True)
+    (project_dir / DEMO_MARKER).write_text(
+        "Made by `sgl demo`; the next demo run replaces this folder.\n", encoding="utf-8")
     return project_dir
 
 

@@ -138,3 +138,42 @@ def test_demo_on_maven_says_no_origin(tmp_path: Path, shared_data: Path) -> None
     english = next(path for path in reports if "/en/" in str(path)).read_text(encoding="utf-8")
     assert "import:maven_crm: no origin data yet" in english
     assert "This is missing data, not zero SGLs." in english
+
+
+def test_demo_refuses_foreign_folder(tmp_path: Path) -> None:
+    from flows.demo import fresh_folder
+    from sgl.errors import SglError
+
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "important.txt").write_text("keep me", encoding="utf-8")
+
+    with pytest.raises(SglError) as caught:
+        fresh_folder(precious)
+
+    assert "is not a demo project" in str(caught.value)
+    assert (precious / "important.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_demo_replaces_its_own_folder(tmp_path: Path) -> None:
+    from flows.demo import fresh_folder
+
+    first = fresh_folder(tmp_path / "demo")
+    (first / "old.txt").write_text("from the last run", encoding="utf-8")
+
+    again = fresh_folder(tmp_path / "demo")
+
+    assert not (again / "old.txt").exists()
+    assert (again / ".sgl-demo").is_file()
+
+
+def test_demo_refuses_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.demo import fresh_folder
+    from sgl.errors import SglError
+
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(SglError):
+        fresh_folder(Path("."))
+
+    assert tmp_path.is_dir()

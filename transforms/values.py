@@ -83,20 +83,39 @@ def date(column: str | pl.Expr, extra_formats: Sequence[str] = ()) -> pl.Expr:
     return pl.coalesce(candidates)
 
 
-def amount(column: str | pl.Expr) -> pl.Expr:
-    """Parse money such as ``$22,700.00``, ``¥1,200,000``, ``1,200,000円`` or ``１２００`` exactly.
+# A money value: an optional currency sign, digits with optional thousands separators and
+# decimals, and an optional Japanese unit (円, 万円, 億円, 万, 億). Anything else, such as
+# "約50万", "1e6", "=1+1" or a date, is malformed rather than guessed at.
+_AMOUNT_PATTERN = (r"^(?P<sign>-?)[¥$€£]?(?P<digits>\d{1,3}(,\d{3})+|\d+)(?P<decimals>\.\d+)?"
+                   r"(?P<unit>万円|億円|円|万|億)?$")
+_UNIT_FACTORS = {"万円": 10_000, "万": 10_000, "億円": 100_000_000, "億": 100_000_000}
 
-    Full-width characters are folded first (NFKC); currency signs, thousands separators and
-    spaces are dropped. The currency itself is not read here: it comes from its own field.
+
+def amount(column: str | pl.Expr) -> pl.Expr:
+    """Parse money such as ``$22,700.00``, ``¥1,200,000``, ``1,200,000円``, ``１２００`` or
+    ``120万円`` exactly; any other shape becomes null, so :func:`malformed` counts it.
+
+    Full-width characters are folded first (NFKC) and spaces dropped. The currency itself is
+    not read here: it comes from its own field.
     """
     raw = pl.col(column) if isinstance(column, str) else column
-    cleaned = (
-        raw.cast(pl.Utf8)
-        .str.normalize("NFKC")
-        .str.replace_all(r"[^0-9.\-]", "")
+    text = raw.cast(pl.Utf8).str.normalize("NFKC").str.replace_all(r"\s", "")
+    parts = text.str.extract_groups(_AMOUNT_PATTERN)
+    number = pl.concat_str(
+        parts.struct.field("sign"),
+        parts.struct.field("digits").str.replace_all(",", ""),
+        parts.struct.field("decimals").fill_null(""),
     )
-    valid = cleaned.str.contains(r"^-?\d+(\.\d+)?$")
-    return pl.when(valid).then(cleaned).otherwise(None).cast(AMOUNT_DTYPE, strict=False)
+    factor = (
+        parts.struct.field("unit")
+        .replace_strict(_UNIT_FACTORS, default=1, return_dtype=pl.Int64)
+        .fill_null(1)
+    )
+    valid = text.str.contains(_AMOUNT_PATTERN)
+    value = number.cast(AMOUNT_DTYPE, strict=False) * factor.cast(AMOUNT_DTYPE)
+    # Named like the raw column, as the other parsers are.
+    return pl.when(valid).then(value).otherwise(None).cast(AMOUNT_DTYPE, strict=False) \
+        .name.keep()
 
 
 def boolean(column: str | pl.Expr) -> pl.Expr:
