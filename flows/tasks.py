@@ -8,6 +8,8 @@ at once, because a retry would fail the same way (credentials, settings, a bug).
 
 from __future__ import annotations
 
+import os
+
 from datetime import date
 from typing import Any
 
@@ -30,8 +32,15 @@ class PullFailedRetriable(RetriableError):
     """Objects of a pull failed on errors that may pass; the next attempt resumes them."""
 
 
+# Set by the `sgl` command line: a person is waiting, so a failed step is reported at once
+# instead of being retried after minutes; the connectors' own short retries still apply.
+INTERACTIVE_ENV = "SGL_INTERACTIVE"
+
+
 def retry_if_retriable(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Prefect's retry condition: retry only a RetriableError."""
+    """Prefect's retry condition: retry only a RetriableError, and never for the CLI."""
+    if os.environ.get(INTERACTIVE_ENV):
+        return False
     error = state.result(raise_on_failure=False)
     return isinstance(error, RetriableError)
 

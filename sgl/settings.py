@@ -631,6 +631,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             [_("{file}: not UTF-8 text. Save the file as UTF-8.").format(file=path)]
         ) from None
+    except OSError as error:
+        # A folder, or a file this user may not read.
+        raise ConfigError(
+            [_("{file}: cannot be read ({reason}). Name a settings file with --config.")
+             .format(file=path, reason=error.strerror)]
+        ) from None
 
 
 def environment_overrides(env: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, Any]]:

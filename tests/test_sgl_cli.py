@@ -151,3 +151,24 @@ def test_status_during_sync_says_so(filled_warehouse: Path, project: Path) -> No
 
     assert result.returncode == 1
     assert "A sync is in progress (sgl sync, process" in result.stderr
+
+
+def test_config_check_reports_bad_rules(project: Path) -> None:
+    (project / "rules.toml").write_text('[[rules]]\nid = "x"\norigin = "bogus"\n',
+                                        encoding="utf-8")
+
+    result = sgl(project, "config", "check",
+                 env={"SGL_ATTRIBUTION__RULES_FILE": "rules.toml", "COLUMNS": "250"})
+
+    assert result.returncode == 1
+    assert "unknown origin 'bogus'" in result.stdout
+
+
+def test_config_folder_gives_message(project: Path) -> None:
+    (project / "conf").mkdir()
+
+    result = sgl(project, "-c", "conf", "config", "check")
+
+    assert result.returncode == 1
+    assert "conf: cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr

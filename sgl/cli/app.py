@@ -112,6 +112,19 @@ def _flag_value(argv: Sequence[str], flag: str) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    # Flows started from here report a failed step at once (see flows.tasks).
+    interactive_before = os.environ.get("SGL_INTERACTIVE")
+    os.environ["SGL_INTERACTIVE"] = "1"
+    try:
+        return _run(arguments)
+    finally:
+        if interactive_before is None:
+            os.environ.pop("SGL_INTERACTIVE", None)
+        else:
+            os.environ["SGL_INTERACTIVE"] = interactive_before
+
+
+def _run(arguments: list[str]) -> int:
     i18n.set_locale(choose_locale(arguments, os.environ))
     app = build_app()
 

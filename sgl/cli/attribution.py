@@ -77,7 +77,10 @@ def register(app: typer.Typer) -> None:
                                                    help=_("Output format.")),
     ) -> None:
         settings = state(ctx).settings()
-        month_bounds(month)
+        try:
+            month_bounds(month)
+        except SglError as error:
+            raise typer.BadParameter(str(error), param_hint="--month") from None
         as_of_date = _parse_date(as_of) if as_of else datetime.now(
             ZoneInfo(settings.general.timezone)).date()
         _require_warehouse(settings)
@@ -101,7 +104,8 @@ def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None
 
 
 def _explain(settings: Settings, reference: str, output_format: OutputFormat) -> None:
-    source, _sep, source_id = reference.partition(":")
+    # Import sources contain a colon themselves (import:zoho_crm), so the id follows the last.
+    source, _sep, source_id = reference.rpartition(":")
     if not source or not source_id:
         output.error(_("Invalid record {value!r}: expected SOURCE:ID, such as "
                        "salesforce:00Q5g00000ABCDE.").format(value=reference))
@@ -179,8 +183,8 @@ def _parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise SglError(_("Invalid date {value!r}: expected YYYY-MM-DD.").format(
-            value=value)) from None
+        raise typer.BadParameter(_("Invalid date {value!r}: expected YYYY-MM-DD.").format(
+            value=value), param_hint="--as-of") from None
 
 
 def _emit_kpis(figures: dict[str, pl.DataFrame], output_format: OutputFormat) -> None:

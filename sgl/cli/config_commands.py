@@ -102,10 +102,24 @@ def offline_checks(settings: Settings) -> list[dict[str, str]]:
         except SglError as error:
             rows.append(_row(check, ok=False, detail=str(error)))
 
+    rows.append(_rules_check(settings))
+
     if not settings.sources.salesforce.enabled and not settings.sources.hubspot.enabled:
         rows.append(_row(_("sources"), ok=True,
                          detail=_("no CRM enabled; imports and the demo still work")))
     return rows
+
+
+def _rules_check(settings: Settings) -> dict[str, str]:
+    """Load the attribution rules file, so a broken one is found before the nightly sync."""
+    from sgl.attribution_store import rules_for
+
+    try:
+        rules = rules_for(settings)
+    except SglError as error:
+        return _row(_("rules file"), ok=False, detail=str(error))
+    return _row(_("rules file"), ok=True, detail=_("{count} rules in {file}").format(
+        count=len(rules.rules), file=rules.name))
 
 
 def online_checks(settings: Settings) -> list[dict[str, str]]:

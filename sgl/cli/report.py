@@ -10,7 +10,6 @@ import typer
 
 from reports.adapter import build_model
 from reports.delivery import envelope_from_settings, resend, send_rendered
-from reports.errors import ReportError
 from reports.kpi_source import collect
 from reports.monthly import render_and_archive, report_locale
 from reports.smtp import smtp_password
@@ -110,8 +109,9 @@ def _month(value: str) -> str:
     try:
         date.fromisoformat(value + "-01")
     except ValueError:
-        raise ReportError(_("Invalid month {month!r}: expected YYYY-MM, such as 2025-04.")
-                          .format(month=value)) from None
+        raise typer.BadParameter(_("Invalid month {month!r}: expected YYYY-MM, such as "
+                                   "2025-04.").format(month=value),
+                                 param_hint="--month") from None
     return value
 
 
@@ -121,5 +121,6 @@ def _as_of(value: str | None, settings: Settings) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ReportError(_("Invalid date {value!r}: expected YYYY-MM-DD, such as "
-                            "2026-05-07.").format(value=value)) from None
+        raise typer.BadParameter(_("Invalid date {value!r}: expected YYYY-MM-DD, such as "
+                                   "2026-05-07.").format(value=value),
+                                 param_hint="--as-of") from None

@@ -137,5 +137,5 @@ def test_cli_rejects_two_modes(project: Path) -> None:
 
 
 def test_cli_bad_month(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["kpis", "--month", "2025-4x"]) == 1
+    assert main(["kpis", "--month", "2025-4x"]) == 2
     assert "YYYY-MM" in capsys.readouterr().err

@@ -82,6 +82,6 @@ def test_resend_sends_archived_files(project: Path, plain_server) -> None:
     assert first.get_body(("html",)).get_content() == second.get_body(("html",)).get_content()
 
 
-def test_bad_month_is_an_error(project: Path, capsys) -> None:
-    assert main(["report", "--month", "2026-13"]) == 1
+def test_bad_month_is_usage_error(project: Path, capsys) -> None:
+    assert main(["report", "--month", "2026-13"]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
