@@ -32,8 +32,8 @@ class PullFailedRetriable(RetriableError):
     """Objects of a pull failed on errors that may pass; the next attempt resumes them."""
 
 
-# Set by the `sgl` command line: a person is waiting, so a failed step is reported at once
-# instead of being retried after minutes; the connectors' own short retries still apply.
+# Set by the `sgl` command line. A person is waiting there, so a failed step is reported at
+# once instead of being retried after minutes. The connectors' own short retries still apply.
 INTERACTIVE_ENV = "SGL_INTERACTIVE"
 
 

@@ -58,7 +58,7 @@ def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
     if _hide_user_error_tracebacks and record.exc_info and isinstance(record.exc_info[1],
                                                                       SglError):
-        # The message already says what failed and what to do; the CLI prints it once.
+        # The message already names what failed and what to do, and the CLI prints it once.
         record.exc_info = None
     if _secrets:
         try:
