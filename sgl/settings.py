@@ -761,7 +761,8 @@ def _origin_of(
     overrides: Mapping[tuple[str, ...], tuple[str, Any]],
 ) -> str:
     for keys, (variable, _value) in overrides.items():
-        if location[: len(keys)] == keys:
+        # The error may sit at the variable's key or, for an unknown section, above it.
+        if location[: len(keys)] == keys or keys[: len(location)] == location:
             return _("environment variable {variable}").format(variable=variable)
     if path is not None:
         return str(path)

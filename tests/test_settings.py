@@ -219,3 +219,12 @@ def test_japanese_messages_for_invalid_file(project: Path) -> None:
 
     assert problems == [
         f"{path}: general.fiscal_year_start_month = 0: 1 以上の数値を指定してください"]
+
+
+def test_unknown_environment_section_names_variable(project: Path) -> None:
+    path = write(project / "sgl.toml", "[general]\n")
+
+    problems = problems_of(path, {"SGL_FOO__BAR": "1"})
+
+    assert len(problems) == 1
+    assert problems[0].startswith("environment variable SGL_FOO__BAR: foo: unknown key")
