@@ -80,6 +80,9 @@ def demo_settings(sandbox_url: str | None, ca_file: Path | None, smtp_port: int 
         "[kpi.hourly_cost_by_role]",
         "sales = 6000",
         "inside_sales = 4500",
+        "marketing = 5000",
+        "integration = 0",
+        "other = 5000",
     ]
     if sandbox_url is not None:
         lines += [
