@@ -51,6 +51,8 @@ def last_full_month(as_of: date) -> str:
 
 def send_block_reason(settings: Settings, month: str, locale: str) -> str | None:
     """Return why the report of ``month`` must not be sent again, or None when it may be."""
+    if not settings.warehouse_path.exists():
+        return None
     with Warehouse.open(settings.warehouse_path, holder="monthly report check",
                         lock_timeout=settings.warehouse.lock_timeout_seconds) as warehouse:
         log = warehouse.report_log(month, locale)

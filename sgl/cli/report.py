@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
 
 from reports.adapter import build_model
-from reports.delivery import envelope_from_settings, resend, send_rendered
+from reports.delivery import envelope_from_settings, resend
 from reports.kpi_source import collect
 from reports.monthly import render_and_archive, report_locale
 from reports.smtp import smtp_password
 from sgl.cli import output
 from sgl.cli.context import state
+from sgl.errors import SglError
 from sgl.i18n import _
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
@@ -50,25 +52,21 @@ def register(app: typer.Typer) -> None:
         when = _as_of(as_of, settings)
         if (to or force) and not send:
             raise typer.BadParameter(_("--to and --force apply only with --send."))
-        envelope = envelope_from_settings(settings.report, to) if send else None
-        password = smtp_password(settings.report, os.environ) if send else None
+        if send:
+            _send_with_flow(ctx, _month(month), when, locale, to, force)
+            return
 
+        # A preview starts no Prefect server: it renders and archives with the plain functions.
         with _open_writer(settings, "sgl report") as warehouse:
             snapshot, context = collect(warehouse, settings, _month(month), when)
             rendered = render_and_archive(warehouse, build_model(snapshot, context), settings,
                                           locale)
-            for _name, path in sorted(rendered.archived.paths.items()):
-                output.stdout.print(str(path), markup=False, highlight=False)
-            if rendered.restated:
-                output.info(_("Marked as restated: the figures differ from the report "
-                              "already sent."))
-            if envelope is None:
-                output.info(_("Preview only: nothing was sent. Add --send to email it."))
-                return
-            outcome = send_rendered(warehouse, rendered, settings.report, envelope, password,
-                                    force=force)
-        output.info(_("Sent the {period} report to {count} recipients.").format(
-            period=outcome.period, count=len(outcome.recipients)))
+        for _name, path in sorted(rendered.archived.paths.items()):
+            output.stdout.print(str(path), markup=False, highlight=False)
+        if rendered.restated:
+            output.info(_("Marked as restated: the figures differ from the report "
+                          "already sent."))
+        output.info(_("Preview only: nothing was sent. Add --send to email it."))
 
     @report_app.command("resend", help=_("Send the archived report of a month again, "
                                          "unchanged."))
@@ -91,6 +89,28 @@ def register(app: typer.Typer) -> None:
                     .format(period=outcome.period, count=len(outcome.recipients)))
 
     app.add_typer(report_app, name="report")
+
+
+def _send_with_flow(ctx: typer.Context, month: str, when: date, locale: str,
+                    to: list[str] | None, force: bool) -> None:
+    """Render and send through the `monthly-report` flow, as the scheduled deployment does."""
+    from flows.report import monthly_report
+
+    result = monthly_report(config_path=state(ctx).config_path, month=month,
+                            as_of=when.isoformat(), locales=[locale], send=True, force=force,
+                            recipients=list(to) if to else None)
+    if not result["reports"]:
+        # The flow skips a report that was already sent (or may have been); its note says why.
+        raise SglError(result["skipped"])
+
+    sent = result["reports"][0]
+    for path in sorted(Path(sent["folder"]).iterdir()):
+        if path.name != "manifest.json":
+            output.stdout.print(str(path), markup=False, highlight=False)
+    if sent["restated"]:
+        output.info(_("Marked as restated: the figures differ from the report already sent."))
+    output.info(_("Sent the {period} report to {count} recipients.").format(
+        period=month, count=sent["sent_to"]))
 
 
 def _open_writer(settings: Settings, holder: str):  # type: ignore[no-untyped-def]

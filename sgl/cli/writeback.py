@@ -53,8 +53,15 @@ def register(app: typer.Typer) -> None:
         from connectors.writeback import WritebackOptions, run_writeback
 
         settings = state(ctx).settings()
-        report = run_writeback(settings, WritebackOptions(
-            apply=apply, limit=limit, confirm_large=confirm_large), env=os.environ)
+        if apply:
+            # Writing runs the `writeback` flow, so it is logged in Prefect like scheduled runs.
+            from flows.nightly import writeback as writeback_flow
+
+            report = writeback_flow(config_path=state(ctx).config_path, apply=True,
+                                    limit=limit, confirm_large=confirm_large)
+        else:
+            report = run_writeback(settings, WritebackOptions(
+                apply=False, limit=limit, confirm_large=confirm_large), env=os.environ)
         rows = report.rows.select(PREVIEW_COLUMNS).sort("source", "object", "source_id",
                                                         "field")
         if not apply:
