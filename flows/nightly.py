@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 class SyncFailed(SglError):
-    """Some objects failed to pull; the next run resumes them. ``result`` holds the summary."""
+    """Some objects failed to pull, and the next run resumes them. ``result`` is the summary."""
 
     def __init__(self, message: str, result: dict[str, Any]) -> None:
         super().__init__(message)
@@ -85,7 +85,7 @@ def nightly_sync(config_path: str | None = None, sources: list[str] | None = Non
 
     ``sources`` and ``objects`` narrow the pull (objects need exactly one source);
     ``full_attribution`` recomputes every record; ``write_back`` False skips write-back
-    whatever ``[writeback] mode`` says.
+    whatever ``[writeback] mode`` is.
     """
     logger = get_run_logger()
     settings = settings_from(config_path)

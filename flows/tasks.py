@@ -9,7 +9,6 @@ at once, because a retry would fail the same way (credentials, settings, a bug).
 from __future__ import annotations
 
 import os
-
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from prefect.states import State
 from connectors.errors import RetriableError
 from flows import reporting
 from flows.steps import SyncSummary, backfill_source, sync_source
+from sgl.prefect_env import INTERACTIVE_ENV
 from sgl.settings import Settings
 
 # Waits between the attempts of a task, in seconds; the connectors already retry each call.
@@ -32,13 +32,11 @@ class PullFailedRetriable(RetriableError):
     """Objects of a pull failed on errors that may pass; the next attempt resumes them."""
 
 
-# Set by the `sgl` command line. A person is waiting there, so a failed step is reported at
-# once instead of being retried after minutes. The connectors' own short retries still apply.
-INTERACTIVE_ENV = "SGL_INTERACTIVE"
-
-
 def retry_if_retriable(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Prefect's retry condition: retry only a RetriableError, and never for the CLI."""
+    """Prefect's retry condition: retry only a RetriableError, and never for the CLI.
+
+    The connectors' own short retries still apply to CLI runs.
+    """
     if os.environ.get(INTERACTIVE_ENV):
         return False
     error = state.result(raise_on_failure=False)

@@ -136,7 +136,7 @@ def _send(warehouse: Warehouse, archived: ArchivedReport, period: str, locale: s
 
     if refused:
         # The server took the message for the other recipients, so the report counts as sent.
-        logger.warning("report %s %s: the mail server refused %d recipients", period, locale,
+        logger.warning("report %s %s: the mail server rejected %d recipients", period, locale,
                        len(refused))
     warehouse.record_report_send_result(period, locale, rendered_at, success, datetime.now(UTC))
     logger.info("report %s %s %s", period, locale, success)

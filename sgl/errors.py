@@ -19,7 +19,7 @@ class SglError(Exception):
 
 
 class ConfigError(SglError):
-    """Settings are invalid; ``problems`` holds one translated line per problem."""
+    """Invalid settings; ``problems`` contains one translated line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -35,7 +35,7 @@ class WarehouseError(SglError):
 
 
 class WarehouseBusyError(WarehouseError):
-    """Another process holds the warehouse."""
+    """Another process has the warehouse open."""
 
 
 class SchemaVersionError(WarehouseError):

@@ -15,6 +15,10 @@ import os
 from collections.abc import MutableMapping
 from pathlib import Path
 
+# Set by the `sgl` command line while it runs. A person is waiting there, so flows report a
+# failed step at once instead of retrying it after minutes (see flows.tasks).
+INTERACTIVE_ENV = "SGL_INTERACTIVE"
+
 
 def configure_prefect(home: Path | None = None,
                       env: MutableMapping[str, str] | None = None) -> dict[str, str]:
@@ -23,7 +27,7 @@ def configure_prefect(home: Path | None = None,
     home = home or Path("var/prefect")
     wanted = {
         "PREFECT_HOME": str(home.resolve()),
-        # Prefect's server reports anonymous usage unless told otherwise.
+        # Prefect's server reports anonymous usage unless this setting is off.
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         # The ephemeral server's first start creates its database; a cold start on a busy

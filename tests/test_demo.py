@@ -52,7 +52,7 @@ def test_demo_on_generated_data(tmp_path: Path) -> None:
     assert int(headline_value(headline, "sgl_count")) > 0
     assert writeback[0]["mode"] == "on"
     assert writeback[0]["written"] > 0
-    # The generated world holds a few records the CRM rejects one by one (e.g. validation).
+    # The generated world contains a few records the CRM rejects one by one (e.g. validation).
     assert writeback[0]["failed"] < writeback[0]["written"] / 100
     paths = [Path(row["path"]) for row in files]
     assert all(path.is_file() for path in paths)

@@ -21,6 +21,7 @@ from sgl.cli import output
 from sgl.cli.context import CliState
 from sgl.errors import SglError
 from sgl.i18n import _
+from sgl.prefect_env import INTERACTIVE_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -112,16 +113,15 @@ def _flag_value(argv: Sequence[str], flag: str) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    # Flows started from here report a failed step at once (see flows.tasks).
-    interactive_before = os.environ.get("SGL_INTERACTIVE")
-    os.environ["SGL_INTERACTIVE"] = "1"
+    interactive_before = os.environ.get(INTERACTIVE_ENV)
+    os.environ[INTERACTIVE_ENV] = "1"
     try:
         return _run(arguments)
     finally:
         if interactive_before is None:
-            os.environ.pop("SGL_INTERACTIVE", None)
+            os.environ.pop(INTERACTIVE_ENV, None)
         else:
-            os.environ["SGL_INTERACTIVE"] = interactive_before
+            os.environ[INTERACTIVE_ENV] = interactive_before
 
 
 def _run(arguments: list[str]) -> int:

@@ -100,7 +100,8 @@ def _send_with_flow(ctx: typer.Context, month: str, when: date, locale: str,
                             as_of=when.isoformat(), locales=[locale], send=True, force=force,
                             recipients=list(to) if to else None)
     if not result["reports"]:
-        # The flow skips a report that was already sent (or may have been); its note says why.
+        # The flow skips a report that was already sent (or may have been), and its note
+        # gives the reason.
         raise SglError(result["skipped"])
 
     sent = result["reports"][0]
