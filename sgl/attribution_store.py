@@ -135,4 +135,5 @@ def kpi_inputs(settings: Settings, holder: str = "sgl kpis") -> KpiInputs:
 def kpi_inputs_from(settings: Settings, frames: CanonicalFrames,
                     result: AttributionResult) -> KpiInputs:
     """Prepare KPI inputs from frames and a fresh attribution result (nothing stored)."""
-    return prepare(with_decisions(frames, result), KpiParams.from_settings(settings))
+    return prepare(with_decisions(frames, result), KpiParams.from_settings(settings),
+                   links=result.links)

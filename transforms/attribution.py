@@ -37,7 +37,8 @@ from typing import Any
 
 import polars as pl
 
-from transforms.identity import resolve_persons
+from transforms.distinct import decide_distinct
+from transforms.identity import creation_rank, resolve_persons
 from transforms.rules import (
     CHANNELS_BY_ORIGIN,
     DEFAULT_CHANNEL,
@@ -47,6 +48,7 @@ from transforms.rules import (
     fold_expr,
     fold_text,
     match_rules,
+    rule_keys,
 )
 
 logger = logging.getLogger(__name__)
@@ -257,10 +259,17 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     ``frames.attribution``, ``decided_at``.
     """
     persons = resolve_persons(frames.leads, frames.accounts)
-    links = link_opportunities(frames.leads, frames.opportunities, frames.associations)
+    links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
+                               persons.get_column("rank"))
 
-    leads = frames.leads
-    opportunities = frames.opportunities
+    # resolve_persons keeps the order of the leads, so its columns attach by position.
+    leads = frames.leads.with_columns(
+        persons.get_column("person_id").alias("_person_id"),
+        persons.get_column("rank").alias("_rank"),
+        persons.get_column("label").alias("_label"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+    opportunities = frames.opportunities.with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
     if scope is not None:
         leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
         opportunities = opportunities.join(scope.opportunities, on=["source", "source_id"],
@@ -271,18 +280,16 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     records = records.join(
         frames.accounts.select("source", pl.col("source_id").alias("account_id"),
                                "is_abm_target").unique(["source", "account_id"]),
-        on=["source", "account_id"], how="left")
+        on=["source", "account_id"], how="left", maintain_order="left")
     records = account_history(records, frames.opportunities, frames.activities, params)
     records = person_set_values(records, frames.writeback_log, params)
+    decided = decide_records(records, rules, params)
 
-    decided = match_rules(records, rules)
-    decided = _decide_fields(decided)
-    decided = _apply_dormant(decided, params)
-
-    lead_rows = _share_within_person(decided.filter(pl.col("record_kind") == "lead"), persons)
-    opportunity_rows = _inherit_from_leads(
-        decided.filter(pl.col("record_kind") == "opportunity"), lead_rows, links)
-    details = pl.concat([lead_rows, opportunity_rows], how="diagonal_relaxed")
+    lead_count = leads.height
+    lead_rows = _share_within_person(decided.head(lead_count))
+    opportunity_rows = _inherit_from_leads(decided.slice(lead_count), lead_rows, links)
+    details = pl.concat([lead_rows, opportunity_rows], how="diagonal_relaxed").drop(
+        "lead_row", "opportunity_row")
     details = _stamp(details, frames.attribution, now)
 
     logger.info("attribution decided %d leads and %d opportunities",
@@ -292,11 +299,27 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
 
 
 def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> CanonicalFrames:
-    """Return ``frames`` with ``result``'s attribution table and each lead's ``person_id``."""
-    persons = result.persons.select("source", "source_id",
-                                    pl.col("person_id").alias("_resolved"))
-    leads = frames.leads.join(persons, on=["source", "source_id"], how="left").with_columns(
-        pl.coalesce("_resolved", "person_id").alias("person_id")).drop("_resolved")
+    """Return ``frames`` with ``result``'s attribution table and each lead's person.
+
+    Leads get the resolved ``person_id`` and, as extra columns, ``person_rank`` and
+    ``person_label`` (see :func:`transforms.identity.resolve_persons`), which spare the KPIs
+    a sort by creation time. ``result.persons`` must come from these same leads.
+    """
+    persons = result.persons.select(
+        pl.col("person_id").alias("_resolved"), pl.col("rank").alias("person_rank"),
+        pl.col("label").alias("person_label"))
+    aligned = (result.persons.height == frames.leads.height
+               and result.persons.get_column("source_id").equals(
+                   frames.leads.get_column("source_id"))
+               and result.persons.get_column("source").equals(frames.leads.get_column("source")))
+    if aligned:
+        leads = frames.leads.hstack(persons)
+    else:
+        leads = frames.leads.join(
+            result.persons.select("source", "source_id").hstack(persons),
+            on=["source", "source_id"], how="left", maintain_order="left")
+    leads = leads.with_columns(pl.coalesce("_resolved", "person_id").alias("person_id")).drop(
+        "_resolved")
     return CanonicalFrames(
         leads=leads, opportunities=frames.opportunities, users=frames.users,
         accounts=frames.accounts, activities=frames.activities,
@@ -314,7 +337,9 @@ def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
         pl.col("created_by").alias("creator_id"),
         pl.coalesce("owner_at_creation", "owner_id").alias("owner_at_creation_id"),
         "account_id", pl.lit(None, dtype=pl.Utf8).alias("opportunity_type"),
-        "crm_origin", "crm_channel",
+        "crm_origin", "crm_channel", pl.col("_person_id").alias("person_id"),
+        pl.col("_rank").alias("rank"), pl.col("_label").alias("label"),
+        pl.col("_row").alias("lead_row"),
     )
     opportunity_records = opportunities.select(
         "source", "source_id", "object", pl.lit("opportunity").alias("record_kind"),
@@ -322,9 +347,9 @@ def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, dtype=pl.Utf8).alias("record_source_detail"),
         pl.col("created_by").alias("creator_id"),
         pl.col("owner_id").alias("owner_at_creation_id"), "account_id", "opportunity_type",
-        "crm_origin", "crm_channel",
+        "crm_origin", "crm_channel", pl.col("_row").alias("opportunity_row"),
     )
-    return pl.concat([lead_records, opportunity_records], how="vertical_relaxed")
+    return pl.concat([lead_records, opportunity_records], how="diagonal_relaxed")
 
 
 def effective_role(role: pl.Expr, params: AttributionParams) -> pl.Expr:
@@ -359,9 +384,9 @@ def _with_roles(records: pl.DataFrame, users: pl.DataFrame,
     return (
         records
         .join(roles.rename({"user_id": "creator_id", "effective_role": "creator_role"}),
-              on=["source", "creator_id"], how="left")
+              on=["source", "creator_id"], how="left", maintain_order="left")
         .join(roles.rename({"user_id": "owner_at_creation_id", "effective_role": "owner_role"}),
-              on=["source", "owner_at_creation_id"], how="left")
+              on=["source", "owner_at_creation_id"], how="left", maintain_order="left")
     )
 
 
@@ -471,7 +496,8 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
             .group_by("source", "object", "source_id")
             .agg(pl.col("after").last().alias(f"last_written_{kind}"))
         )
-        records = records.join(last, on=["source", "object", "source_id"], how="left")
+        records = records.join(last, on=["source", "object", "source_id"], how="left",
+                                  maintain_order="left")
 
     vocabularies = {
         "origin": _vocabulary(ORIGIN_LABELS),
@@ -527,13 +553,33 @@ def fallback_expr() -> tuple[pl.Expr, pl.Expr]:
     return origin, rule
 
 
+def decide_records(records: pl.DataFrame, rules: RuleSet,
+                   params: AttributionParams) -> pl.DataFrame:
+    """Decide origin and channel of every record from its facts (steps 1 to 4).
+
+    Adds ``origin``, ``channel``, ``origin_rule``, ``channel_rule``, ``origin_explicit``,
+    ``channel_explicit`` and ``dormant_signal``. A decision depends only on a few
+    low-cardinality facts, so each distinct combination of them is decided once.
+    """
+    records = records.with_columns(dormant_signal_expr(params).alias("dormant_signal"))
+    names = [name for name in rules.fields if name in records.columns]
+    names += [name for name in ("creator_role", "record_source", "origin_set", "channel_set",
+                                "dormant_signal") if name not in names]
+    keys = rule_keys(records, rules, names)
+    decided = decide_distinct(keys, lambda combos: _apply_dormant(
+        _decide_fields(match_rules(combos, rules)), params).select(
+        *names, *DECIDED_COLUMNS))
+    return records.hstack(decided)
+
+
+DECIDED_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule", "origin_explicit",
+                   "channel_explicit"]
+
+
 def _decide_fields(frame: pl.DataFrame) -> pl.DataFrame:
-    # Record sources are few distinct values, so they are folded once each.
-    sources = frame.select(pl.col("record_source").unique()).with_columns(
-        fold_expr(pl.col("record_source")).alias("_record_source"))
-    frame = frame.join(sources, on="record_source", how="left", nulls_equal=True)
     fallback_origin, fallback_rule = fallback_expr()
     implied = _mapped(pl.col("channel_set"), ORIGIN_OF_CHANNEL)
+    frame = frame.with_columns(fold_expr(pl.col("record_source")).alias("_record_source"))
     frame = frame.with_columns(
         pl.coalesce("origin_set", implied, "rule_origin", fallback_origin).alias("origin"),
         pl.when(pl.col("origin_set").is_not_null()).then(pl.lit("explicit"))
@@ -575,10 +621,11 @@ def dormant_signal_expr(params: AttributionParams) -> pl.Expr:
 
 
 def _apply_dormant(frame: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
-    signal = dormant_signal_expr(params)
+    """Refine the channel of sales-origin records by their ``dormant_signal``."""
     refine = ((pl.col("origin") == "sales") & ~pl.col("channel_explicit")
-              & pl.col("channel").is_in(list(params.dormant_channels)) & signal.is_not_null())
-    return frame.with_columns(signal.alias("dormant_signal")).with_columns(
+              & pl.col("channel").is_in(list(params.dormant_channels))
+              & pl.col("dormant_signal").is_not_null())
+    return frame.with_columns(
         pl.when(refine).then(pl.lit("dormant_revival")).otherwise(pl.col("channel"))
         .alias("channel"),
         pl.when(refine).then(pl.lit("dormant:") + pl.col("dormant_signal"))
@@ -589,11 +636,12 @@ def _apply_dormant(frame: pl.DataFrame, params: AttributionParams) -> pl.DataFra
 DECISION_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule"]
 
 
-def _share_within_person(leads: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    """Give each lead its person's decision unless the lead holds a person-set value."""
-    leads = leads.join(persons.select("source", "source_id", "person_id", "is_first_touch",
-                                      "rank", "label"),
-                       on=["source", "source_id"], how="left").with_columns(
+def _share_within_person(leads: pl.DataFrame) -> pl.DataFrame:
+    """Give each lead its person's decision unless the lead holds a person-set value.
+
+    ``leads`` carries ``person_id``, ``rank`` and ``label`` from identity resolution.
+    """
+    leads = leads.with_columns(
         pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id")).alias(
             "person_id"),
         (pl.col("origin_explicit") | pl.col("channel_explicit")).alias("_has_set"),
@@ -609,8 +657,8 @@ def _share_within_person(leads: pl.DataFrame, persons: pl.DataFrame) -> pl.DataF
         pl.col("rank").alias("_chosen"),
         *[pl.col(name).alias(f"person_{name}") for name in DECISION_COLUMNS],
         pl.col("_key").alias("person__key"))
-    leads = leads.join(chosen, on="label", how="left").join(decisions, on="_chosen",
-                                                             how="left")
+    leads = leads.join(chosen, on="label", how="left", maintain_order="left").join(
+        decisions, on="_chosen", how="left", maintain_order="left")
     own = pl.col("_has_set")
     shared = leads.with_columns(
         *[pl.when(own).then(pl.col(name)).otherwise(pl.col(f"person_{name}")).alias(name)
@@ -629,17 +677,26 @@ def _share_within_person(leads: pl.DataFrame, persons: pl.DataFrame) -> pl.DataF
 
 
 def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
-                       associations: pl.DataFrame) -> pl.DataFrame:
+                       associations: pl.DataFrame,
+                       lead_rank: pl.Series | None = None) -> pl.DataFrame:
     """List every (opportunity, lead) pair with the priority of the link that makes it.
 
     Priorities: 1 the opportunity's ``lead_id``; 2 the lead's ``opportunity_id`` (its
     conversion); 3 a HubSpot deal-contact association; 4 the opportunity's contact being
     the lead's record or its converted contact. Returns ``source, opportunity_id, lead_id,
-    priority, lead_created_at, is_inherited`` where ``is_inherited`` marks the one pair per
-    opportunity it inherits from: lowest priority, then earliest-created lead.
+    priority, lead_created_at, is_inherited, lead_row, opportunity_row`` where
+    ``is_inherited`` marks the one pair per opportunity it inherits from: lowest priority,
+    then earliest-created lead (then source and id), and the rows are positions in
+    ``leads`` and ``opportunities``. ``lead_rank`` is :func:`creation_rank` of ``leads`` when
+    the caller has it already.
     """
+    # Integer positions stand in for the string keys once pairs are found. The lead's
+    # creation rank orders leads by creation time, then source and id, as the rule requires.
+    rank = creation_rank(leads) if lead_rank is None else lead_rank
     lead_keys = leads.select("source", pl.col("source_id").alias("lead_id"),
-                             pl.col("created_at").alias("lead_created_at"))
+                             pl.col("created_at").alias("lead_created_at"),
+                             pl.int_range(pl.len(), dtype=pl.UInt32).alias("lead_row"),
+                             rank.alias("_lead_rank"))
     pairs = [
         opportunities.filter(pl.col("lead_id").is_not_null()).select(
             "source", pl.col("source_id").alias("opportunity_id"), "lead_id",
@@ -670,30 +727,32 @@ def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
     ]).select("source", "opportunity_id", "lead_id", pl.lit(4).alias("priority")))
 
     known_opportunities = opportunities.select(
-        "source", pl.col("source_id").alias("opportunity_id"))
+        "source", pl.col("source_id").alias("opportunity_id"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("opportunity_row"))
     linked = (
         pl.concat([pair.with_columns(pl.col("priority").cast(pl.Int8)) for pair in pairs])
         .join(lead_keys, on=["source", "lead_id"], how="inner")
-        .join(known_opportunities, on=["source", "opportunity_id"], how="semi")
-        .group_by("source", "opportunity_id", "lead_id")
-        .agg(pl.col("priority").min(), pl.col("lead_created_at").first())
-        .sort("source", "opportunity_id", "priority", "lead_created_at", "lead_id",
-              nulls_last=True)
+        .join(known_opportunities, on=["source", "opportunity_id"], how="inner")
+        .group_by("opportunity_row", "lead_row")
+        .agg(pl.col("source", "opportunity_id", "lead_id", "lead_created_at", "_lead_rank")
+             .first(), pl.col("priority").min())
+        .sort("opportunity_row", "priority", "_lead_rank")
     )
     return linked.with_columns(
-        (pl.int_range(pl.len()).over("source", "opportunity_id") == 0).alias("is_inherited"))
+        (pl.int_range(pl.len()).over("opportunity_row") == 0).alias("is_inherited"),
+    ).select("source", "opportunity_id", "lead_id", "priority", "lead_created_at",
+             "is_inherited", "lead_row", "opportunity_row")
 
 
 def _inherit_from_leads(opportunities: pl.DataFrame, leads: pl.DataFrame,
                         links: pl.DataFrame) -> pl.DataFrame:
     inherited = links.filter(pl.col("is_inherited")).select(
-        "source", pl.col("opportunity_id").alias("source_id"),
-        pl.col("lead_id").alias("linked_lead_id"))
+        "opportunity_row", "lead_row", pl.col("lead_id").alias("linked_lead_id"))
     lead_decisions = leads.select(
-        "source", pl.col("source_id").alias("linked_lead_id"),
-        *[pl.col(name).alias(f"lead_{name}") for name in DECISION_COLUMNS])
-    frame = opportunities.join(inherited, on=["source", "source_id"], how="left").join(
-        lead_decisions, on=["source", "linked_lead_id"], how="left")
+        "lead_row", *[pl.col(name).alias(f"lead_{name}") for name in DECISION_COLUMNS])
+    frame = opportunities.drop("lead_row").join(
+        inherited, on="opportunity_row", how="left", maintain_order="left").join(
+        lead_decisions, on="lead_row", how="left", maintain_order="left")
 
     has_lead = pl.col("lead_origin").is_not_null()
     implied = _mapped(pl.col("channel_set"), ORIGIN_OF_CHANNEL)

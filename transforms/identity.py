@@ -17,6 +17,8 @@ import logging
 
 import polars as pl
 
+from transforms.distinct import map_distinct
+
 logger = logging.getLogger(__name__)
 
 MAX_ROUNDS = 50
@@ -45,23 +47,20 @@ def resolve_persons(leads: pl.DataFrame, accounts: pl.DataFrame | None = None) -
 
     ``leads`` needs ``source``, ``source_id``, ``created_at``, ``email``, ``full_name`` and
     ``account_id``; ``accounts`` needs ``source``, ``source_id`` and ``domain``. Returns one
-    row per lead: ``source``, ``source_id``, ``person_id``, ``email_key``, ``name_key``,
-    ``domain``, ``is_first_touch`` (the person's earliest record), ``rank`` (the
-    record's position by creation time, then source and id) and ``label`` (the rank of
-    the person's earliest record, an integer twin of ``person_id``).
+    row per lead, in the order of ``leads``: ``source``, ``source_id``, ``person_id``,
+    ``email_key``, ``name_key``, ``domain``, ``is_first_touch`` (the person's earliest
+    record), ``rank`` (the record's position by creation time, then source and id) and
+    ``label`` (the rank of the person's earliest record, an integer twin of ``person_id``).
     """
-    keyed = _keys(leads, accounts)
-    labels = _propagate(keyed)
-    first = (
-        labels.filter(pl.col("label") == pl.col("rank"))
-        .select("label", (pl.col("source") + ":" + pl.col("source_id")).alias("person_id"))
-    )
-    return (
-        labels.join(first, on="label", how="left")
-        .with_columns((pl.col("label") == pl.col("rank")).alias("is_first_touch"))
-        .select("source", "source_id", "person_id", "email_key", "name_key", "domain",
-                "is_first_touch", "rank", "label")
-    )
+    keyed = _keys(leads, accounts).with_columns(creation_rank(leads).alias("rank"))
+    label = _labels(keyed)
+    own_key = keyed.get_column("source") + ":" + keyed.get_column("source_id")
+    return keyed.with_columns(
+        label.alias("label"),
+        _person_ids(own_key, keyed.get_column("rank"), label).alias("person_id"),
+        (label == keyed.get_column("rank")).alias("is_first_touch"),
+    ).select("source", "source_id", "person_id", "email_key", "name_key", "domain",
+             "is_first_touch", "rank", "label")
 
 
 def persons_table(resolved: pl.DataFrame, updated_at: pl.Expr | None = None) -> pl.DataFrame:
@@ -79,65 +78,144 @@ def persons_table(resolved: pl.DataFrame, updated_at: pl.Expr | None = None) -> 
 
 
 def fold_series(values: pl.Series) -> pl.Series:
-    """Fold like :func:`normalize_key`, running NFKC only on values that are not ASCII.
+    """Fold like :func:`normalize_key`, running the costly steps only where they change text.
 
-    NFKC leaves ASCII text unchanged, and it is the costly step, so mostly-ASCII columns
-    such as emails fold several times faster this way.
+    A value made only of printable ASCII without upper-case letters is already folded, so
+    only the other values go through NFKC, lower-casing and whitespace removal, and each
+    distinct value only once. Emails and names fold several times faster this way.
     """
     text = values.cast(pl.Utf8)
-    folded = text.str.to_lowercase().str.replace_all(r"\s+", "")
-    wide = text.str.contains(r"[^\x00-\x7F]").fill_null(value=False).arg_true()
-    if wide.len():
-        folded = folded.scatter(wide, text.gather(wide).to_frame("value").select(
-            normalize_key(pl.col("value"))).to_series())
+    unfolded = text.str.contains(r"[^!-@\[-~]").fill_null(value=False)
+    count = unfolded.sum()
+    if count > text.len() // 4:
+        folded = map_distinct(text, _fold_all)
+    elif count:
+        positions = unfolded.arg_true()
+        folded = text.scatter(positions, map_distinct(text.gather(positions), _fold_all))
+    else:
+        folded = text
     return pl.select(pl.when(folded.str.len_bytes() > 0).then(folded).otherwise(None)
                      ).to_series().alias(values.name)
 
 
+def _fold_all(text: pl.Series) -> pl.Series:
+    return text.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", "")
+
+
+def creation_rank(leads: pl.DataFrame) -> pl.Series:
+    """Rank records by ``created_at``, then ``source`` and ``source_id``; nulls sort last.
+
+    Returns an Int64 series aligned with ``leads``. Sorting on the timestamp alone is several
+    times faster than on all three columns, so only runs of equal timestamps are re-sorted
+    by source and id.
+    """
+    order = leads.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "created_at"
+                         ).sort("created_at", nulls_last=True, maintain_order=True)
+    rows = order.get_column("_row")
+    created = order.get_column("created_at")
+    tied = (created.eq_missing(created.shift(1)) | created.eq_missing(created.shift(-1)))
+    if tied.any():
+        # Tied rows form contiguous runs in timestamp order, and sorting them on all three
+        # columns keeps the runs in that order, so they can go back to the same positions.
+        positions = tied.arg_true()
+        tied_rows = rows.gather(positions)
+        resorted = (leads.select("created_at", "source", "source_id")
+                    .select(pl.all().gather(tied_rows), tied_rows.alias("_row"))
+                    .sort("created_at", "source", "source_id", nulls_last=True))
+        rows = rows.scatter(positions, resorted.get_column("_row"))
+    rank = pl.zeros(rows.len(), dtype=pl.Int64, eager=True)
+    return rank.scatter(rows, pl.int_range(rows.len(), dtype=pl.Int64, eager=True))
+
+
 def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
-    frame = leads.select(
-        "source", "source_id", "created_at",
-        fold_series(leads.get_column("email")).alias("email_key"),
-        fold_series(leads.get_column("full_name")).alias("name_key"),
-        pl.col("account_id"),
-    )
+    frame = leads.select("source", "source_id", "account_id",
+                         fold_series(leads.get_column("email")).alias("email_key"))
     if accounts is not None and accounts.height:
         domains = accounts.select(
             "source", pl.col("source_id").alias("account_id"),
             normalize_domain(pl.col("domain")).alias("domain"),
-        ).unique(subset=["source", "account_id"], keep="first")
-        frame = frame.join(domains, on=["source", "account_id"], how="left")
+        ).filter(pl.col("domain").is_not_null()).unique(subset=["source", "account_id"],
+                                                        keep="first")
+        frame = frame.join(domains, on=["source", "account_id"], how="left",
+                           maintain_order="left")
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("domain"))
-    # Rank by creation, then by id, so the earliest record names the person deterministically.
-    return frame.sort(["created_at", "source", "source_id"], nulls_last=True).with_row_index(
-        "rank").with_columns(pl.col("rank").cast(pl.Int64), pl.col("rank").cast(pl.Int64)
-                             .alias("label"))
+    # A name only matters beside a domain, and folding names is costly, so only those fold.
+    with_domain = frame.get_column("domain").is_not_null()
+    names = leads.get_column("full_name").cast(pl.Utf8)
+    if with_domain.all():
+        name_key = fold_series(names)
+    elif with_domain.any():
+        positions = with_domain.arg_true()
+        name_key = pl.Series("full_name", [None] * names.len(), dtype=pl.Utf8).scatter(
+            positions, fold_series(names.gather(positions)))
+    else:
+        name_key = pl.Series("full_name", [None] * names.len(), dtype=pl.Utf8)
+    return frame.with_columns(name_key.alias("name_key"))
 
 
-def _propagate(frame: pl.DataFrame) -> pl.DataFrame:
-    # Integer codes for the keys make the repeated group minimums cheap.
-    coded = frame.with_columns(
-        pl.col("email_key").cast(pl.Categorical).to_physical().alias("_email"),
+def _labels(keyed: pl.DataFrame) -> pl.Series:
+    """Return each record's label: the smallest rank among records linked to it."""
+    rank = keyed.get_column("rank")
+    coded = keyed.select(
+        "rank",
+        pl.col("email_key").alias("_email"),
         pl.when(pl.col("domain").is_not_null() & pl.col("name_key").is_not_null())
-        .then(pl.concat_str("domain", "name_key", separator="\x1f"))
-        .otherwise(None).cast(pl.Categorical).to_physical().alias("_name"),
-    )
-    keys = [key for key in ("_email", "_name") if coded.get_column(key).null_count()
-            < coded.height]
+        .then(pl.concat_str("domain", "name_key", separator="\x1f")).otherwise(None)
+        .alias("_name"),
+    ).with_columns(_hash_code("_email"), _hash_code("_name"))
+    # Only records sharing a key with another record can take a smaller label. Hashes find
+    # them cheaply; a collision only adds a record to the candidates, never a link.
+    candidates = coded.select(
+        (pl.col("_email").is_not_null() & pl.col("_email_code").is_duplicated())
+        | (pl.col("_name").is_not_null() & pl.col("_name_code").is_duplicated())
+    ).to_series()
+    if not candidates.any():
+        return rank.alias("label")
+    linked = coded.filter(candidates)
+    for key in ("_email", "_name"):
+        # The hash stands in for the key only when no two distinct keys share one.
+        values = linked.get_column(key)
+        if linked.get_column(f"{key}_code").n_unique() != values.n_unique():
+            linked = linked.with_columns(values.alias(f"{key}_code"))
+    linked = linked.select("rank", pl.col("rank").alias("label"),
+                           pl.col("_email_code").alias("_email"),
+                           pl.col("_name_code").alias("_name"))
+    return rank.scatter(candidates.arg_true(), _propagate(linked)).alias("label")
+
+
+def _hash_code(name: str) -> pl.Expr:
+    return pl.when(pl.col(name).is_not_null()).then(pl.col(name).hash()).otherwise(None
+                                                                              ).alias(f"{name}_code")
+
+
+def _person_ids(own_key: pl.Series, rank: pl.Series, label: pl.Series) -> pl.Series:
+    moved = (label != rank).arg_true()
+    if moved.len() == 0:
+        return own_key
+    first_key = pl.DataFrame({"label": rank, "person_id": own_key}).join(
+        label.gather(moved).to_frame("label"), on="label", how="semi")
+    wanted = label.gather(moved).to_frame("label").join(
+        first_key, on="label", how="left", maintain_order="left")
+    return own_key.scatter(moved, wanted.get_column("person_id"))
+
+
+def _propagate(frame: pl.DataFrame) -> pl.Series:
+    keys = [key for key in ("_email", "_name")
+            if frame.get_column(key).null_count() < frame.height]
     for round_number in range(1, MAX_ROUNDS + 1):
-        updated = coded
+        updated = frame
         for key in keys:
             updated = updated.with_columns(
                 pl.when(pl.col(key).is_not_null()).then(pl.col("label").min().over(key))
                 .otherwise(pl.col("label")).alias("label"))
-        changed = (updated["label"] != coded["label"]).sum()
-        coded = updated
+        changed = (updated["label"] != frame["label"]).sum()
+        frame = updated
         # With a single kind of key one pass settles every label.
         if changed == 0 or len(keys) < 2:
             logger.debug("identity labels settled after %d rounds", round_number)
-            return coded.drop("_email", "_name")
+            return frame.get_column("label")
     # NOTE: only a chain of more than MAX_ROUNDS alternating matches can get here.
     logger.warning("identity labels still changing after %d rounds; the remaining links "
                    "are left unmerged", MAX_ROUNDS)
-    return coded.drop("_email", "_name")
+    return frame.get_column("label")

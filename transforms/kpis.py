@@ -43,6 +43,7 @@ from transforms.attribution import (
     local_date,
     user_roles,
 )
+from transforms.identity import creation_rank
 from transforms.rules import ORIGINS
 
 logger = logging.getLogger(__name__)
@@ -204,8 +205,13 @@ def convert_amounts(opportunities: pl.DataFrame, params: KpiParams) -> pl.DataFr
 # -- preparation -------------------------------------------------------------------------
 
 
-def prepare(frames: CanonicalFrames, params: KpiParams) -> KpiInputs:
-    """Join leads and opportunities with their attribution, reps, teams and cohort dates."""
+def prepare(frames: CanonicalFrames, params: KpiParams,
+            links: pl.DataFrame | None = None) -> KpiInputs:
+    """Join leads and opportunities with their attribution, reps, teams and cohort dates.
+
+    ``links`` is :func:`~transforms.attribution.link_opportunities` of ``frames`` when the
+    caller has it already (an attribution result carries it).
+    """
     timezone = params.timezone
     users = user_roles(frames.users, params.attribution)
     team_of = users.select("source", pl.col("user_id").alias("rep_id"), "team")
@@ -214,68 +220,69 @@ def prepare(frames: CanonicalFrames, params: KpiParams) -> KpiInputs:
     decisions = frames.attribution.select("source", "record_kind", "source_id", "origin",
                                           "channel")
 
+    leads = _with_person_order(frames.leads)
+    if links is None:
+        links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
+                                   leads.get_column("person_rank"))
     leads = (
-        frames.leads
+        leads
         .join(decisions.filter(pl.col("record_kind") == "lead").drop("record_kind"),
-              on=["source", "source_id"], how="left")
-        .join(creator_role, on=["source", "created_by"], how="left")
+              on=["source", "source_id"], how="left", maintain_order="left")
+        .join(creator_role, on=["source", "created_by"], how="left", maintain_order="left")
         .with_columns(
             pl.col("origin").fill_null("unknown"),
             pl.col("channel").fill_null("unknown"),
-            pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id"))
-            .alias("person_id"),
             local_date(pl.col("created_at"), timezone).alias("created_local_date"),
             # Credited rep: the creator when the creator counts as sales, else the owner at
             # creation (the current owner when the CRM keeps no owner history).
             pl.when(pl.col("_creator_role") == "sales").then(pl.col("created_by"))
             .otherwise(pl.coalesce("owner_at_creation", "owner_id")).alias("rep_id"),
         )
-        .join(team_of, on=["source", "rep_id"], how="left")
+        .join(team_of, on=["source", "rep_id"], how="left", maintain_order="left")
     )
 
-    links = link_opportunities(frames.leads, frames.opportunities, frames.associations)
     opportunity_dates = frames.opportunities.select(
-        "source", pl.col("source_id").alias("opportunity_id"),
         local_date(pl.col("created_at"), timezone).alias("_opportunity_created"),
         pl.when(pl.col("is_won").fill_null(value=False)).then(pl.col("closed_at"))
         .otherwise(None).alias("_won_date"),
-    )
+    ).with_row_index("opportunity_row")
     per_lead = (
-        links.join(opportunity_dates, on=["source", "opportunity_id"], how="inner")
-        .group_by("source", "lead_id")
+        links.select("lead_row", "opportunity_row")
+        .join(opportunity_dates, on="opportunity_row", how="inner")
+        .group_by("lead_row")
         .agg(pl.col("_opportunity_created").min(), pl.col("_won_date").min())
-        .rename({"lead_id": "source_id"})
     )
-    leads = leads.join(per_lead, on=["source", "source_id"], how="left").with_columns(
+    leads = leads.with_row_index("lead_row").join(
+        per_lead, on="lead_row", how="left", maintain_order="left").with_columns(
         pl.min_horizontal(local_date(pl.col("qualified_at"), timezone),
                           local_date(pl.col("converted_at"), timezone),
                           pl.col("_opportunity_created")).alias("_qualified_date"))
 
-    person_dates = leads.group_by("person_id").agg(
+    person_dates = leads.group_by("person_label").agg(
         pl.col("_qualified_date").min().alias("qualified_date"),
         pl.col("_won_date").min().alias("won_date"),
     )
     counted = (
-        leads.sort("created_at", "source", "source_id", nulls_last=True)
-        .unique("person_id", keep="first", maintain_order=True)
-        .join(person_dates, on="person_id", how="left")
-        .filter(pl.col("created_at").is_not_null())
+        leads.filter((pl.col("person_rank") == pl.col("person_label"))
+                     & pl.col("created_at").is_not_null())
+        .sort("person_rank")
+        .join(person_dates, on="person_label", how="left", maintain_order="left")
         .with_columns(_period(pl.col("created_local_date")).alias("period"))
         .select("source", "source_id", "person_id", "origin", "channel", "created_at",
                 "created_local_date", "period", "rep_id", "team", "qualified_date",
                 "won_date")
     )
 
-    lead_reps = leads.select("source", pl.col("source_id").alias("lead_id"),
-                             pl.col("rep_id").alias("_lead_rep"))
     inherited = links.filter(pl.col("is_inherited")).select(
-        "source", pl.col("opportunity_id").alias("source_id"), "lead_id")
+        "opportunity_row", "lead_row", pl.col("lead_id"))
+    lead_reps = leads.select("lead_row", pl.col("rep_id").alias("_lead_rep"))
     opportunities = (
         convert_amounts(frames.opportunities, params)
         .join(decisions.filter(pl.col("record_kind") == "opportunity").drop("record_kind"),
-              on=["source", "source_id"], how="left")
-        .join(inherited, on=["source", "source_id"], how="left")
-        .join(lead_reps, on=["source", "lead_id"], how="left")
+              on=["source", "source_id"], how="left", maintain_order="left")
+        .with_row_index("opportunity_row")
+        .join(inherited, on="opportunity_row", how="left", maintain_order="left")
+        .join(lead_reps, on="lead_row", how="left", maintain_order="left")
         .with_columns(
             pl.col("origin").fill_null("unknown"),
             pl.col("channel").fill_null("unknown"),
@@ -290,8 +297,8 @@ def prepare(frames: CanonicalFrames, params: KpiParams) -> KpiInputs:
             pl.when(pl.col("origin") == "sales").then(pl.lit("sgl")).otherwise(pl.lit("other"))
             .alias("segment"),
         )
-        .join(team_of, on=["source", "rep_id"], how="left")
-        .drop("_lead_rep")
+        .join(team_of, on=["source", "rep_id"], how="left", maintain_order="left")
+        .drop("_lead_rep", "opportunity_row", "lead_row")
     )
 
     activities = frames.activities.with_columns(
@@ -301,6 +308,23 @@ def prepare(frames: CanonicalFrames, params: KpiParams) -> KpiInputs:
     lead_records = leads.select("source", "source_id", "contact_id", "person_id")
     return KpiInputs(leads=counted, opportunities=opportunities, activities=activities,
                      users=users, params=params, lead_records=lead_records)
+
+
+def _with_person_order(leads: pl.DataFrame) -> pl.DataFrame:
+    """Add ``person_rank`` (creation order) and ``person_label`` (the person's first rank).
+
+    Attribution results carry both (see ``with_decisions``); leads read from the warehouse
+    get them from their ``person_id``, or their own id when it is missing.
+    """
+    leads = leads.with_columns(
+        pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id"))
+        .alias("person_id"))
+    given = [name for name in ("person_rank", "person_label") if name in leads.columns]
+    if len(given) < 2 or any(leads.get_column(name).has_nulls() for name in given):
+        leads = leads.with_columns(creation_rank(leads).alias("person_rank"))
+        leads = leads.with_columns(
+            pl.col("person_rank").min().over("person_id").alias("person_label"))
+    return leads
 
 
 # -- lead counts -------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import polars as pl
 
 from sgl.errors import ConfigError
 from sgl.i18n import _
+from transforms.distinct import decide_distinct
 
 ORIGINS = ("sales", "marketing", "partner", "unknown")
 
@@ -444,10 +445,46 @@ def match_rules(facts: pl.DataFrame, rule_set: RuleSet) -> pl.DataFrame:
         keyed = keyed.with_columns(pl.lit(value=True).alias("_all"))
         keys = ["_all"]
         missing = [*missing, "_all"]
-    combos = keyed.select(keys).unique()
-    decided = _decide_combos(combos, rule_set, keys)
-    joined = keyed.join(decided, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    decided = decide_distinct(rule_keys(keyed, rule_set, keys),
+                              lambda combos: _decide_combos(combos, rule_set, keys))
+    joined = keyed.hstack(decided)
     return joined.drop(missing) if missing else joined
+
+
+def rule_keys(facts: pl.DataFrame, rule_set: RuleSet, names: list[str]) -> pl.DataFrame:
+    """Select the ``names`` columns of ``facts``, numbers replaced by stand-ins.
+
+    The stand-ins (:func:`number_class_expr`) meet the same conditions as the raw numbers,
+    so deciding on them gives the same result with far fewer distinct rows.
+    """
+    return facts.select(
+        number_class_expr(rule_set, name) if FIELDS.get(name) == NUMBER else pl.col(name)
+        for name in names)
+
+
+def number_class_expr(rule_set: RuleSet, field_name: str) -> pl.Expr:
+    """Map a number field to a stand-in value that meets the same rule conditions.
+
+    Rules compare numbers only by ``equals``, ``min`` and ``max``, so all values strictly
+    between two neighbouring thresholds, or beyond the outer ones, meet the same conditions.
+    Each such interval maps to one value inside it and each threshold to itself; null stays
+    null. Stand-ins map to themselves.
+    """
+    thresholds = sorted({float(condition.value) for rule in rule_set.rules
+                         for condition in rule.conditions
+                         if condition.field == field_name
+                         and condition.operator in ("equals", "min", "max")})
+    column = pl.col(field_name).cast(pl.Float64)
+    if not thresholds:
+        return pl.when(column.is_null()).then(None).otherwise(pl.lit(0.0)).alias(field_name)
+    chain = pl.when(column.is_null()).then(pl.lit(None, dtype=pl.Float64))
+    previous = None
+    for threshold in thresholds:
+        inside = threshold - 1.0 if previous is None else (previous + threshold) / 2
+        chain = (chain.when(column < threshold).then(pl.lit(inside))
+                 .when(column == threshold).then(pl.lit(threshold)))
+        previous = threshold
+    return chain.otherwise(pl.lit(thresholds[-1] + 1.0)).alias(field_name)
 
 
 def _decide_combos(combos: pl.DataFrame, rule_set: RuleSet, keys: list[str]) -> pl.DataFrame:
