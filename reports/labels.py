@@ -1,4 +1,7 @@
-"""Display names of the model's keys (metrics, origins, channels, columns) in one locale."""
+"""Display names of the model's keys (metrics, origins, channels, columns) in one locale.
+
+The report and the human tables of ``sgl kpis`` and ``sgl attribute`` share them.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +44,56 @@ class Labels:
             "social": lambda: translate("Social media and own content", self.locale),
             "abm": lambda: translate("ABM outbound", self.locale),
             "other_sales": lambda: translate("Other sales-originated", self.locale),
+            "web": lambda: translate("Website", self.locale),
+            "advertising": lambda: translate("Advertising", self.locale),
+            "email": lambda: translate("Email marketing", self.locale),
+            "event": lambda: translate("Events and seminars", self.locale),
+            "social_media": lambda: translate("Social media (marketing)", self.locale),
+            "content": lambda: translate("Content", self.locale),
+            "list": lambda: translate("Purchased or imported list", self.locale),
+            "other_marketing": lambda: translate("Other marketing", self.locale),
+            "partner": lambda: translate("Partner", self.locale),
+            "unknown": lambda: translate("Unknown", self.locale),
+        })
+
+    def kpi(self, key: str) -> str:
+        """Name one of ``transforms.kpis.KPI_NAMES`` as a table title."""
+        return self._pick(key, {
+            "lead_counts": lambda: translate("Leads by origin and channel", self.locale),
+            "sgl_counts": lambda: translate("SGLs by channel, rep and team", self.locale),
+            "target_attainment": lambda: translate("SGL target attainment", self.locale),
+            "cohort_rates": lambda: translate("SGL vs MQL conversion", self.locale),
+            "cost_per_sgl": lambda: translate("Cost per SGL", self.locale),
+            "won_deal_size": lambda: translate("Average won deal size", self.locale),
+            "realized_ltv": lambda: translate("Realized LTV", self.locale),
+            "pipeline_mix": lambda: translate("Pipeline mix", self.locale),
+            "velocity": lambda: translate("Velocity", self.locale),
+            "best_actions": lambda: translate("Best SGL actions this month", self.locale),
+            "lost_learnings": lambda: translate("Learnings from lost SGLs", self.locale),
+        })
+
+    def dimension(self, key: str) -> str:
+        """Name the grouping of an SGL count or target row."""
+        return self._pick(key, {
+            "total": lambda: translate("Total", self.locale),
+            "channel": lambda: translate("Channel", self.locale),
+            "rep": lambda: translate("Rep", self.locale),
+            "team": lambda: translate("Team", self.locale),
+        })
+
+    def measure(self, key: str) -> str:
+        """Name a pipeline amount or a velocity interval."""
+        return self._pick(key, {
+            "new_pipeline": lambda: translate("New pipeline", self.locale),
+            "won": lambda: translate("Won", self.locale),
+            "created_to_sql": lambda: translate("Created → SQL", self.locale),
+            "sql_to_won": lambda: translate("SQL → won", self.locale),
+        })
+
+    def record_kind(self, key: str) -> str:
+        return self._pick(key, {
+            "lead": lambda: translate("Lead", self.locale),
+            "opportunity": lambda: translate("Opportunity", self.locale),
         })
 
     def segment(self, key: str) -> str:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import typer
 
+from reports.formatting import EMPTY, Formatter, fiscal_year_of
+from reports.labels import Labels
+from reports.model import Figure
 from sgl import attribution_store
 from sgl.cli import output
 from sgl.cli.context import state
-from sgl.cli.output import OutputFormat
+from sgl.cli.output import Column, OutputFormat
 from sgl.errors import SglError
-from sgl.i18n import _
+from sgl.i18n import _, get_locale
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
-from transforms.attribution import compare_decisions, review_list, summarize_moves
-from transforms.kpis import KPI_NAMES, all_kpis, month_bounds
+from transforms.attribution import CanonicalFrames, compare_decisions, review_list, summarize_moves
+from transforms.kpis import KPI_NAMES, KpiParams, all_kpis, month_bounds, prepare
 
 # Facts shown by --explain, in this order, when the record has them.
 EXPLAIN_FACTS = (
@@ -84,12 +90,18 @@ def register(app: typer.Typer) -> None:
         as_of_date = _parse_date(as_of) if as_of else datetime.now(
             ZoneInfo(settings.general.timezone)).date()
         _require_warehouse(settings)
-        inputs = attribution_store.kpi_inputs(settings)
-        if inputs.leads.height and _no_decisions(settings):
+        with Warehouse.open(settings.warehouse_path, holder="sgl kpis",
+                            lock_timeout=settings.warehouse.lock_timeout_seconds) as warehouse:
+            frames = attribution_store.read_frames(warehouse)
+        inputs = prepare(frames, KpiParams.from_settings(settings))
+        if inputs.leads.height and frames.attribution.height == 0:
             output.info(_("No attribution saved yet: every record counts as unknown. Run "
                           "`sgl attribute` first."))
         figures = all_kpis(inputs, month, as_of_date)
-        _emit_kpis(figures, output_format)
+        if output_format is OutputFormat.table:
+            KpiTables(settings, month, as_of_date, _rep_names(frames)).print(figures)
+        else:
+            _emit_kpi_data(figures, output_format)
 
 
 def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None:
@@ -100,7 +112,7 @@ def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None
         leads=run.leads, opportunities=run.opportunities, changed=run.changed,
         kind=_("full") if run.full else _("incremental")))
     output.emit(run.counts, output_format, title=_("Records per origin and channel"),
-                headers=_headers())
+                headers=_headers(), display=_display())
 
 
 def _explain(settings: Settings, reference: str, output_format: OutputFormat) -> None:
@@ -147,9 +159,31 @@ def _diff(settings: Settings, rules_file: Path, output_format: OutputFormat) -> 
     output.info(_("{count} records would change origin or channel; nothing was saved.")
                 .format(count=moves.height))
     output.emit(summarize_moves(moves), output_format, title=_("Moves per origin and channel"),
-                headers=_headers())
+                headers=_headers(), display=_display())
     if moves.height and output_format is OutputFormat.table:
-        output.emit(moves, output_format, title=_("Records that would move"))
+        _print_moves(moves)
+
+
+def _print_moves(moves: pl.DataFrame) -> None:
+    """List the records a rules change would move, narrow enough for 80 columns.
+
+    The record is written as ``--explain`` takes it, and each of origin, channel and rule as
+    "before → after", or once when it stays the same.
+    """
+    labels = Labels(get_locale())
+
+    def change(before: str | None, after: str | None, label: Callable[[str], str]) -> str:
+        first, second = (label(value) if value else EMPTY for value in (before, after))
+        return first if before == after else f"{first} → {second}"
+
+    rows = [[f"{row['source']}:{row['source_id']}", labels.record_kind(row["record_kind"]),
+             change(row["origin_before"], row["origin_after"], labels.origin),
+             change(row["channel_before"], row["channel_after"], labels.channel),
+             change(row["rule_before"], row["rule_after"], str)]
+            for row in moves.iter_rows(named=True)]
+    output.print_table([Column(_("Record id"), whole=True), Column(_("Record")),
+                        Column(_("Origin")), Column(_("Channel")), Column(_("Rule"))],
+                       rows, title=_("Records that would move"))
 
 
 def _unknown(settings: Settings, output_format: OutputFormat) -> None:
@@ -167,12 +201,6 @@ def _decide(settings: Settings, rules):  # noqa: ANN202 - internal pair
     return frames, attribution_store.decide(settings, frames, rules, datetime.now(UTC))
 
 
-def _no_decisions(settings: Settings) -> bool:
-    with Warehouse.open(settings.warehouse_path, holder="sgl kpis",
-                        lock_timeout=settings.warehouse.lock_timeout_seconds) as warehouse:
-        return warehouse.read("attribution", columns=["source_id"]).height == 0
-
-
 def _require_warehouse(settings: Settings) -> None:
     if not settings.warehouse_path.exists():
         raise SglError(_("No warehouse at {path} yet. Run `sgl sync` or `sgl import` first.")
@@ -187,12 +215,9 @@ def _parse_date(value: str) -> date:
             value=value), param_hint="--as-of") from None
 
 
-def _emit_kpis(figures: dict[str, pl.DataFrame], output_format: OutputFormat) -> None:
-    if output_format is OutputFormat.table:
-        for name in KPI_NAMES:
-            output.emit(figures[name], output_format, title=name)
-        return
-    # JSON and CSV get one long frame; values become text so exact decimals survive.
+def _emit_kpi_data(figures: dict[str, pl.DataFrame], output_format: OutputFormat) -> None:
+    # JSON and CSV get one long frame with the KPI ids. Values become text so that exact
+    # decimals survive.
     parts = [
         figures[name].with_columns(
             [pl.col(column).cast(pl.Utf8) for column in figures[name].columns
@@ -205,8 +230,232 @@ def _emit_kpis(figures: dict[str, pl.DataFrame], output_format: OutputFormat) ->
                 output_format)
 
 
+def _rep_names(frames: CanonicalFrames) -> dict[str, str]:
+    users = frames.users.filter(pl.col("name").is_not_null())
+    return dict(zip(users["source_id"].to_list(), users["name"].to_list(), strict=True))
+
+
 def _headers() -> dict[str, str]:
     return {"record_kind": _("Record"), "origin": _("Origin"), "channel": _("Channel"),
             "records": _("Records"), "origin_before": _("Origin before"),
             "channel_before": _("Channel before"), "origin_after": _("Origin after"),
             "channel_after": _("Channel after")}
+
+
+def _display() -> dict[str, Callable[[Any], str]]:
+    """Return the writers that put labels in place of ids in attribution tables."""
+    labels = Labels(get_locale())
+    return {"record_kind": labels.record_kind, "records": Formatter(get_locale()).count,
+            "origin": labels.origin, "origin_before": labels.origin,
+            "origin_after": labels.origin, "channel": labels.channel,
+            "channel_before": labels.channel, "channel_after": labels.channel}
+
+
+
+# -- KPI tables for people ---------------------------------------------------------------
+
+
+class KpiTables:
+    """Print the KPI frames of one month as tables for people, in the active language.
+
+    Ids become labels, amounts are rounded to the reporting currency's minor unit, and rates
+    are percentages with their numerator and denominator. ``--format json`` and ``csv``
+    keep the frames' ids and exact values.
+    """
+
+    def __init__(self, settings: Settings, month: str, as_of: date,
+                 rep_names: Mapping[str, str]) -> None:
+        locale = get_locale()
+        start_month = settings.general.fiscal_year_start_month
+        self.labels = Labels(locale)
+        # Full amounts such as ¥1,234,567, never 万円 or 億円, because the table is for checking
+        # figures.
+        self.fmt = Formatter(locale, settings.general.reporting_currency, "yen", start_month)
+        self.first_day = month_bounds(month)[0]
+        self.fiscal_year = fiscal_year_of(self.first_day, start_month)
+        self.as_of = as_of
+        self.rep_names = rep_names
+
+    def print(self, figures: Mapping[str, pl.DataFrame]) -> None:
+        output.heading(_("KPIs of {month}, as of {date}").format(
+            month=self.fmt.month(self.first_day), date=self.fmt.day(self.as_of)))
+        tables: dict[str, Callable[[pl.DataFrame, str], None]] = {
+            "lead_counts": self._lead_counts, "sgl_counts": self._sgl_counts,
+            "target_attainment": self._target_attainment, "cohort_rates": self._cohort_rates,
+            "cost_per_sgl": self._cost_per_sgl, "won_deal_size": self._won_deal_size,
+            "realized_ltv": self._realized_ltv, "pipeline_mix": self._pipeline_mix,
+            "velocity": self._velocity, "best_actions": self._best_actions,
+            "lost_learnings": self._lost_learnings,
+        }
+        for name in KPI_NAMES:
+            tables[name](figures[name], self.labels.kpi(name))
+
+    # -- one method per KPI, in the order of KPI_NAMES ------------------------------------
+
+    def _lead_counts(self, frame: pl.DataFrame, title: str) -> None:
+        # A null channel is the origin's total over all its channels.
+        self._table(title, [Column(_("Origin")), Column(_("Channel")),
+                            Column(_("Leads"), numeric=True)],
+                    [[self.labels.origin(row["origin"]), self.labels.channel(row["channel"]),
+                      self.fmt.count(row["value"])] for row in frame.iter_rows(named=True)])
+
+    def _sgl_counts(self, frame: pl.DataFrame, title: str) -> None:
+        rows = [[self.labels.dimension(row["dimension"]), self._group(row),
+                 (row["team"] or EMPTY) if row["dimension"] == "rep" else "",
+                 self.fmt.count(row["value"])] for row in frame.iter_rows(named=True)]
+        self._table(title, [Column(_("Grouping")), Column(_("Group")), Column(_("Team")),
+                            Column(_("SGLs"), numeric=True)], rows)
+
+    def _target_attainment(self, frame: pl.DataFrame, title: str) -> None:
+        rows = [[self.labels.dimension(row["dimension"]),
+                 self._group(row),
+                 self.fmt.count(row["numerator"]), self.fmt.count(row["denominator"]),
+                 self.fmt.percent(_decimal(row["value"]))]
+                for row in frame.iter_rows(named=True)]
+        self._table(title, [Column(_("Grouping")), Column(_("Group")),
+                            Column(_("SGLs"), numeric=True), Column(_("Target"), numeric=True),
+                            Column(_("Attainment"), numeric=True)], rows,
+                    empty=_("No SGL targets are set ([kpi] targets_by_rep, targets_by_team)."))
+
+    def _cohort_rates(self, frame: pl.DataFrame, title: str) -> None:
+        # One row per origin, as in the report, because both stages share the month's cohort.
+        windows: dict[str, int] = {}
+        leads: dict[str, int] = {}
+        rates: dict[str, dict[str, str]] = {}
+        for row in frame.iter_rows(named=True):
+            windows[row["stage"]] = row["window_days"]
+            leads[row["origin"]] = row["denominator"]
+            rates.setdefault(row["origin"], {})[row["stage"]] = self._rate(row)
+        maturing = frame.height > 0 and bool(frame["maturing"].any())
+        self._table(title, [
+            Column(_("Origin")), Column(_("Leads"), numeric=True),
+            Column(_("→SQL within {days} days").format(days=windows.get("sql", EMPTY)),
+                   numeric=True),
+            Column(_("→won within {days} days").format(days=windows.get("won", EMPTY)),
+                   numeric=True),
+        ], [[self.labels.origin(origin), self.fmt.count(leads[origin]),
+             by_stage.get("sql", EMPTY), by_stage.get("won", EMPTY)]
+            for origin, by_stage in rates.items()],
+            note=_maturing_note() if maturing else None)
+
+    def _cost_per_sgl(self, frame: pl.DataFrame, title: str) -> None:
+        rows = [[self._rep(row["rep_id"]) if row["rep_id"] else _("All reps"),
+                 self.fmt.number(_decimal(row["effort_hours"]), 1),
+                 self.fmt.money(row["numerator"]), self.fmt.count(row["denominator"]),
+                 self.fmt.money(row["value"]),
+                 self.fmt.number(_decimal(row["hours_per_sgl"]), 1)]
+                for row in frame.iter_rows(named=True)]
+        unpriced = frame.height > 0 and frame["numerator"].null_count() > 0
+        self._table(title, [
+            Column(_("Rep")), Column(_("Prospecting hours"), numeric=True),
+            Column(_("Cost"), numeric=True), Column(_("SGLs"), numeric=True),
+            Column(_("Cost per SGL"), numeric=True), Column(_("Hours per SGL"), numeric=True),
+        ], rows, note=_("A dash in Cost: no hourly cost is set for the rep or their role "
+                        "([kpi] hourly_cost_by_user, hourly_cost_by_role).")
+            if unpriced else None)
+
+    def _won_deal_size(self, frame: pl.DataFrame, title: str) -> None:
+        self._table(title, [
+            Column(_("Period")), Column(_("Deals")), Column(_("Won deals"), numeric=True),
+            Column(_("Won amount"), numeric=True), Column(_("Average won deal"), numeric=True),
+        ], [[self._scope(row["scope"]), self.labels.segment(row["segment"]),
+             self.fmt.count(row["denominator"]), self.fmt.money(row["numerator"]),
+             self.fmt.money(row["value"])] for row in frame.iter_rows(named=True)])
+
+    def _realized_ltv(self, frame: pl.DataFrame, title: str) -> None:
+        self._table(title, [
+            Column(_("Deals")), Column(_("Accounts"), numeric=True),
+            Column(_("Won amount"), numeric=True),
+            Column(_("Realized LTV per account"), numeric=True),
+        ], [[self.labels.segment(row["segment"]), self.fmt.count(row["denominator"]),
+             self.fmt.money(row["numerator"]), self.fmt.money(row["value"])]
+            for row in frame.iter_rows(named=True)])
+
+    def _pipeline_mix(self, frame: pl.DataFrame, title: str) -> None:
+        # One table per scope and measure, the month first, so each fits 80 columns.
+        for scope in ("month", "fiscal_ytd"):
+            for measure in ("new_pipeline", "won"):
+                part = frame.filter((pl.col("scope") == scope) & (pl.col("measure") == measure))
+                self._table(_("{title}: {measure} ({period})").format(
+                    title=title, measure=self.labels.measure(measure),
+                    period=self._scope(scope)),
+                    [Column(_("Origin")), Column(_("Channel")),
+                     Column(_("Opportunities"), numeric=True),
+                     Column(_("Amount"), numeric=True)],
+                    [[self.labels.origin(row["origin"]), self.labels.channel(row["channel"]),
+                      self.fmt.count(row["opportunities"]), self.fmt.money(row["value"])]
+                     for row in part.iter_rows(named=True)])
+
+    def _velocity(self, frame: pl.DataFrame, title: str) -> None:
+        self._table(title, [
+            Column(_("Interval")), Column(_("Origin")), Column(_("Median days"), numeric=True),
+            Column(_("Intervals"), numeric=True),
+            Column(_("Dated backwards"), numeric=True),
+        ], [[self.labels.measure(row["measure"]), self.labels.origin(row["origin"]),
+             self.fmt.number(_decimal(row["value"]), 1), self.fmt.count(row["numerator"]),
+             self.fmt.count(row["negative_intervals"])] for row in frame.iter_rows(named=True)],
+            note=_("Dated backwards: the later event is dated before the earlier one; such "
+                      "intervals stay out of the median."))
+
+    def _best_actions(self, frame: pl.DataFrame, title: str) -> None:
+        self._table(title, [
+            Column("#", numeric=True), Column(_("Opportunity")), Column(_("Kind")),
+            Column(_("Rep")), Column(_("Channel")), Column(_("Amount"), numeric=True),
+            Column(_("Next step")),
+        ], [[self.fmt.count(row["rank"]), row["name"] or row["source_id"],
+             self.labels.event(row["event"]), self._rep(row["rep_id"]),
+             self.labels.channel(row["channel"]), self.fmt.money(row["value"]),
+             row["next_step"] or ""] for row in frame.iter_rows(named=True)])
+
+    def _lost_learnings(self, frame: pl.DataFrame, title: str) -> None:
+        self._table(title, [
+            Column("#", numeric=True), Column(_("Loss reason")),
+            Column(_("Opportunities"), numeric=True), Column(_("Amount"), numeric=True),
+        ], [[self.fmt.count(row["rank"]), row["loss_reason"] or _("No reason recorded"),
+             self.fmt.count(row["value"]), self.fmt.money(row["amount"])]
+            for row in frame.iter_rows(named=True)])
+
+    # -- shared pieces ---------------------------------------------------------------------
+
+    def _table(self, title: str, columns: list[Column], rows: list[list[str]],
+               note: str | None = None, empty: str | None = None) -> None:
+        if not rows:
+            note = empty or _("Nothing to show.")
+        output.print_table(columns, rows, title=title, note=note)
+
+    def _group(self, row: Mapping[str, Any]) -> str:
+        """Name the channel, rep or team that an SGL count or target row is about."""
+        dimension = row["dimension"]
+        if dimension == "channel":
+            return self.labels.channel(row["channel"])
+        if dimension == "rep":
+            return self._rep(row["rep_id"])
+        if dimension == "team":
+            return row["team"] or EMPTY
+        return ""
+
+    def _rep(self, rep_id: str | None) -> str:
+        if rep_id is None:
+            return EMPTY
+        return self.rep_names.get(rep_id, rep_id)
+
+    def _scope(self, scope: str) -> str:
+        if scope == "fiscal_ytd":
+            return _("{fiscal_year} to date").format(
+                fiscal_year=self.fmt.fiscal_year(self.fiscal_year))
+        return self.fmt.month(self.first_day)
+
+    def _rate(self, row: Mapping[str, Any]) -> str:
+        text = self.fmt.rate(Figure(_decimal(row["value"]), row["numerator"],
+                                    row["denominator"]))
+        return text + " *" if row["maturing"] else text
+
+
+def _decimal(value: float | Decimal | None) -> Decimal | None:
+    # Rates and hours arrive as floats. str() gives the shortest decimal that round-trips.
+    return None if value is None else Decimal(str(value))
+
+
+def _maturing_note() -> str:
+    return "* " + _("Maturing cohort: its window has not closed by the as-of date, so the "
+                    "rate can still rise.")

@@ -10,15 +10,18 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import polars as pl
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class OutputFormat(str, Enum):
@@ -29,11 +32,28 @@ class OutputFormat(str, Enum):
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
+# Text of an empty cell in a table. JSON writes null and CSV an empty field instead.
+_NULL = "-"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table for people: its heading, and whether it contains numbers."""
+
+    heading: str
+    numeric: bool = False  # right-aligned and never wrapped
+    whole: bool = False  # text that never wraps either, such as a record id to copy
 
 
 def emit(rows: pl.DataFrame | Sequence[dict[str, Any]], output_format: OutputFormat,
-         title: str | None = None, headers: dict[str, str] | None = None) -> None:
-    """Print rows in the requested format; ``headers`` maps column names to display labels."""
+         title: str | None = None, headers: Mapping[str, str] | None = None,
+         display: Mapping[str, Callable[[Any], str]] | None = None) -> None:
+    """Print rows in the requested format.
+
+    ``headers`` maps column names to headings and ``display`` maps them to functions that
+    write a non-null value for people (a label for an id, a number with separators). Both
+    apply to the table only: JSON and CSV keep the column names and the exact values.
+    """
     frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows), strict=False)
 
     if output_format is OutputFormat.json:
@@ -42,18 +62,64 @@ def emit(rows: pl.DataFrame | Sequence[dict[str, Any]], output_format: OutputFor
     elif output_format is OutputFormat.csv:
         sys.stdout.write(_to_csv(frame))
     else:
-        _print_table(frame, title, headers or {})
+        headers = headers or {}
+        writers = [(display or {}).get(name, _cell) for name in frame.columns]
+        columns = [Column(headers.get(name, name), numeric=frame.schema[name].is_numeric())
+                   for name in frame.columns]
+        print_table(columns, ([_NULL if value is None else write(value)
+                               for write, value in zip(writers, row, strict=True)]
+                              for row in frame.iter_rows()), title=title)
 
 
-def _print_table(frame: pl.DataFrame, title: str | None, headers: dict[str, str]) -> None:
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for name in frame.columns:
-        numeric = frame.schema[name].is_numeric()
-        table.add_column(headers.get(name, name), justify="right" if numeric else "left",
-                         overflow="fold")
-    for row in frame.iter_rows():
-        table.add_row(*(_cell(value) for value in row))
+def print_table(columns: Sequence[Column], rows: Iterable[Sequence[str]],
+                title: str | None = None, note: str | None = None) -> None:
+    """Print a table of values already written for people, and a note below it.
+
+    A number or a whole text never wraps: its column is as wide as its widest value and a
+    long heading wraps above it instead. Other text folds when the terminal is too narrow.
+    """
+    rows = [list(row) for row in rows]
+    # Text, not str, everywhere: a name such as "[重要] 案件" is data, not Rich markup.
+    table = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
+    narrowest = [_heading_width(column.heading) for column in columns]
+    widest = [max((cell_len(row[index]) for row in rows), default=1)
+              if column.numeric or column.whole else 0
+              for index, column in enumerate(columns)]
+    # Headings of text columns stay unbroken only while every column still fits. Borders
+    # and padding take three cells per column and one more.
+    keep_headings = (sum(map(max, narrowest, widest)) + 3 * len(columns) + 1
+                     <= stdout.width)
+    for column, heading_width, value_width in zip(columns, narrowest, widest, strict=True):
+        header = Text(column.heading, no_wrap=False, overflow="fold")
+        if column.numeric or column.whole:
+            table.add_column(header, justify="right" if column.numeric else "left",
+                             no_wrap=True, min_width=value_width,
+                             max_width=max(value_width, heading_width))
+        else:
+            table.add_column(header, overflow="fold",
+                             min_width=heading_width if keep_headings else None)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
     stdout.print(table)
+    if note:
+        # Rich wraps at spaces only, so a Japanese sentence after "注: " would move to a line
+        # of its own. The terminal wraps Japanese between any two characters instead.
+        stdout.print(Text(note, style="dim"), soft_wrap=not note.isascii())
+
+
+def heading(text: str) -> None:
+    """Print a line that introduces the tables after it."""
+    stdout.print(Text(text, style="bold"))
+
+
+def _heading_width(heading: str) -> int:
+    """Return the narrowest width a heading may wrap to.
+
+    A Latin word stays whole. Japanese may break between any two characters, so a run of it
+    counts as at most four characters (eight cells).
+    """
+    return max((cell_len(word) if word.isascii() else min(cell_len(word), 8)
+                for word in heading.split()), default=1)
 
 
 def _to_csv(frame: pl.DataFrame) -> str:
@@ -66,8 +132,6 @@ def _to_csv(frame: pl.DataFrame) -> str:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     return str(value)
