@@ -448,7 +448,7 @@ def run_polars(folder: Path, month: str) -> dict:
     loaded = time.perf_counter()
     result = attribute(frames, rules, AttributionParams(), datetime.now(UTC))
     attributed = time.perf_counter()
-    inputs = prepare(with_decisions(frames, result), params)
+    inputs = prepare(with_decisions(frames, result), params, links=result.links)
     prepared = time.perf_counter()
     figures = all_kpis(inputs, month, AS_OF)
     finished = time.perf_counter()

@@ -380,14 +380,26 @@ def user_roles(users: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
 
 def _with_roles(records: pl.DataFrame, users: pl.DataFrame,
                 params: AttributionParams) -> pl.DataFrame:
-    roles = user_roles(users, params).select("source", "user_id", "effective_role")
-    return (
-        records
-        .join(roles.rename({"user_id": "creator_id", "effective_role": "creator_role"}),
-              on=["source", "creator_id"], how="left", maintain_order="left")
-        .join(roles.rename({"user_id": "owner_at_creation_id", "effective_role": "owner_role"}),
-              on=["source", "owner_at_creation_id"], how="left", maintain_order="left")
-    )
+    roles = user_roles(users, params)
+    return records.with_columns(_role_of(roles, "creator_id").alias("creator_role"),
+                                _role_of(roles, "owner_at_creation_id").alias("owner_role"))
+
+
+def _role_of(roles: pl.DataFrame, id_column: str) -> pl.Expr:
+    """Map ``(source, id_column)`` to the user's effective role, one lookup per source.
+
+    Users are few, so replacing through one mapping per source is several times faster than
+    joining a million records on two string columns.
+    """
+    expression = pl.lit(None, dtype=pl.Utf8)
+    for (source,), group in roles.group_by("source", maintain_order=True):
+        mapping = dict(zip(group.get_column("user_id").to_list(),
+                           group.get_column("effective_role").to_list(), strict=True))
+        expression = (pl.when(pl.col("source") == source)
+                      .then(pl.col(id_column).replace_strict(mapping, default=None,
+                                                             return_dtype=pl.Utf8))
+                      .otherwise(expression))
+    return expression
 
 
 def local_date(expr: pl.Expr, timezone: str) -> pl.Expr:
@@ -404,25 +416,38 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
     Date-only ``closed_at`` is compared with the record's local creation date, strictly
     before it, so the record's own events never count as its history.
     """
-    records = records.with_row_index("_row").with_columns(
+    records = records.with_columns(
         local_date(pl.col("created_at"), params.timezone).alias("created_local_date"))
-    keyed = records.filter(pl.col("account_id").is_not_null()
-                           & pl.col("created_at").is_not_null())
-    left = keyed.select("_row", "source", "account_id", "created_at", "created_local_date",
-                        "opportunity_type")
+    keyed = records.select(pl.col("account_id").is_not_null()
+                           & pl.col("created_at").is_not_null()).to_series()
+    positions = keyed.arg_true()
+    left = records.filter(keyed).select(
+        "source", "account_id", "created_at", "created_local_date", "opportunity_type",
+    ).with_row_index("_row")
 
-    activity_accounts = activities.join(
-        opportunities.select("source", pl.col("source_id").alias("opportunity_id"),
-                             pl.col("account_id").alias("_opportunity_account")),
-        on=["source", "opportunity_id"], how="left",
-    ).select("source", pl.coalesce("account_id", "_opportunity_account").alias("account_id"),
-             "occurred_at").filter(pl.col("account_id").is_not_null()
-                                   & pl.col("occurred_at").is_not_null()).sort("occurred_at")
+    # An activity belongs to its own account, else to its opportunity's account.
+    on_opportunity = activities.filter(pl.col("account_id").is_null()
+                                       & pl.col("opportunity_id").is_not_null())
+    activity_accounts = pl.concat([
+        activities.filter(pl.col("account_id").is_not_null())
+        .select("source", "account_id", "occurred_at"),
+        on_opportunity.join(
+            opportunities.select("source", pl.col("source_id").alias("opportunity_id"),
+                                 "account_id"),
+            on=["source", "opportunity_id"], how="inner", suffix="_opportunity",
+        ).select("source", pl.col("account_id_opportunity").alias("account_id"),
+                 "occurred_at"),
+    ]).filter(pl.col("account_id").is_not_null() & pl.col("occurred_at").is_not_null()
+              ).sort("occurred_at")
     last_activity = left.sort("created_at").join_asof(
         activity_accounts.rename({"occurred_at": "_last_activity_at"}),
         left_on="created_at", right_on="_last_activity_at", by=["source", "account_id"],
         strategy="backward", allow_exact_matches=False, check_sortedness=False,
-    ).select("_row", "_last_activity_at")
+    ).select(
+        "_row",
+        (pl.col("created_local_date")
+         - local_date(pl.col("_last_activity_at"), params.timezone)).dt.total_days()
+        .alias("days_since_last_activity"))
 
     closed = (
         opportunities.filter(pl.col("is_closed").fill_null(value=False)
@@ -437,13 +462,18 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
         closed, left_on="created_local_date", right_on="_last_closed_at",
         by=["source", "account_id"], strategy="backward", allow_exact_matches=False,
         check_sortedness=False,
-    ).select("_row", "_last_closed_at", "_last_closed_won")
+    ).select(
+        "_row",
+        (pl.col("created_local_date") - pl.col("_last_closed_at")).dt.total_days()
+        .alias("days_since_last_closed_opportunity"),
+        (pl.col("_last_closed_at").is_not_null() & ~pl.col("_last_closed_won"))
+        .alias("last_closed_lost"))
 
     existing_types = [fold_text(value) for value in params.existing_business_types]
     customer_since = pl.concat([
         opportunities.filter(pl.col("is_won").fill_null(value=False))
         .select("source", "account_id", pl.col("closed_at").alias("_since")),
-        opportunities.filter(fold_expr(pl.col("opportunity_type")).is_in(existing_types))
+        opportunities.filter(folded_in(opportunities, "opportunity_type", existing_types))
         .select("source", "account_id",
                 local_date(pl.col("created_at"), params.timezone).alias("_since")),
     ]).filter(pl.col("account_id").is_not_null() & pl.col("_since").is_not_null()).group_by(
@@ -451,25 +481,36 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
     former = left.join(customer_since, on=["source", "account_id"], how="left").select(
         "_row",
         ((pl.col("_since") < pl.col("created_local_date")).fill_null(value=False)
-         | fold_expr(pl.col("opportunity_type")).is_in(existing_types).fill_null(value=False))
+         | folded_in(left, "opportunity_type", existing_types))
         .alias("former_customer"),
     )
 
-    facts = (
-        records.join(last_activity, on="_row", how="left")
-        .join(last_closed, on="_row", how="left")
-        .join(former, on="_row", how="left")
-    )
-    return facts.with_columns(
-        (pl.col("created_local_date")
-         - local_date(pl.col("_last_activity_at"), params.timezone)).dt.total_days()
-        .alias("days_since_last_activity"),
-        (pl.col("created_local_date") - pl.col("_last_closed_at")).dt.total_days()
-        .alias("days_since_last_closed_opportunity"),
-        (pl.col("_last_closed_at").is_not_null()
-         & ~pl.col("_last_closed_won").fill_null(value=True)).alias("last_closed_lost"),
-        pl.col("former_customer").fill_null(value=False),
-    ).sort("_row").drop("_row", "_last_activity_at", "_last_closed_at", "_last_closed_won")
+    # Facts were computed for records with an account only; spread them over all records.
+    facts = {}
+    for part, defaults in ((last_activity, {"days_since_last_activity": None}),
+                           (last_closed, {"days_since_last_closed_opportunity": None,
+                                          "last_closed_lost": False}),
+                           (former, {"former_customer": False})):
+        targets = positions.gather(part.get_column("_row"))
+        for name, default in defaults.items():
+            values = part.get_column(name)
+            if default is not None:
+                values = values.fill_null(default)
+            facts[name] = pl.repeat(default, records.height, dtype=values.dtype,
+                                    eager=True).scatter(targets, values)
+    return records.with_columns(**facts)
+
+
+def folded_in(frame: pl.DataFrame, column: str, folded: Sequence[str]) -> pl.Expr:
+    """Return an expression true where ``column`` folds to one of ``folded``, else false.
+
+    Folding runs once per distinct value of ``frame[column]``, in Python, instead of on every
+    row; the expression is only valid on ``frame``.
+    """
+    wanted = set(folded)
+    values = frame.get_column(column).drop_nulls().unique().to_list()
+    return pl.col(column).is_in([value for value in values if fold_text(value) in wanted]
+                                ).fill_null(value=False)
 
 
 def _vocabulary(labels: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -509,13 +550,17 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
         person_set = value.is_not_null() & (
             value.ne_missing(fold_expr(pl.col(f"last_written_{kind}"))))
         folded = pl.when(person_set).then(value).otherwise(None)
-        records = records.with_columns(
-            folded.replace_strict(words, default=None, return_dtype=pl.Utf8)
-            .alias(f"{kind}_set"),
-            (folded.is_not_null()
-             & folded.replace_strict(words, default=None, return_dtype=pl.Utf8).is_null())
-            .alias(f"{kind}_unrecognized"),
-        )
+        mapped = folded.replace_strict(words, default=None, return_dtype=pl.Utf8)
+        outputs = [mapped.alias(f"{kind}_set"),
+                   (folded.is_not_null() & mapped.is_null()).alias(f"{kind}_unrecognized")]
+        keys = records.select(f"crm_{kind}", f"last_written_{kind}")
+        if keys.get_column(f"crm_{kind}").null_count() == keys.height:
+            records = records.with_columns(pl.lit(None, dtype=pl.Utf8).alias(f"{kind}_set"),
+                                           pl.lit(value=False).alias(f"{kind}_unrecognized"))
+            continue
+        # The CRM value and our last write repeat across records: fold each pair once.
+        records = records.hstack(decide_distinct(
+            keys, lambda distinct, outputs=outputs: distinct.with_columns(outputs)))
     return records
 
 
@@ -639,41 +684,52 @@ DECISION_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule"]
 def _share_within_person(leads: pl.DataFrame) -> pl.DataFrame:
     """Give each lead its person's decision unless the lead holds a person-set value.
 
-    ``leads`` carries ``person_id``, ``rank`` and ``label`` from identity resolution.
+    ``leads`` carries ``person_id``, ``rank`` and ``label`` from identity resolution. The
+    person's decision is that of its latest record with a person-set value, else of its
+    earliest record (rank equal to the label). Adds ``decided_by``, the deciding record.
     """
-    leads = leads.with_columns(
-        pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id")).alias(
-            "person_id"),
-        (pl.col("origin_explicit") | pl.col("channel_explicit")).alias("_has_set"),
-        (pl.col("source") + ":" + pl.col("source_id")).alias("_key"),
-    )
-    # The person's record is its latest one with a person-set value, else its earliest;
-    # ``rank`` orders records by creation time, then source and id, and ``label`` is the
-    # person's integer id.
-    chosen = leads.group_by("label").agg(
-        pl.coalesce(pl.col("rank").filter(pl.col("_has_set")).max(), pl.col("rank").min())
-        .alias("_chosen"))
-    decisions = leads.select(
-        pl.col("rank").alias("_chosen"),
-        *[pl.col(name).alias(f"person_{name}") for name in DECISION_COLUMNS],
-        pl.col("_key").alias("person__key"))
-    leads = leads.join(chosen, on="label", how="left", maintain_order="left").join(
-        decisions, on="_chosen", how="left", maintain_order="left")
-    own = pl.col("_has_set")
-    shared = leads.with_columns(
-        *[pl.when(own).then(pl.col(name)).otherwise(pl.col(f"person_{name}")).alias(name)
-          for name in DECISION_COLUMNS],
-        pl.when(own).then(pl.col("_key")).otherwise(pl.col("person__key")).alias("decided_by"),
-    ).drop("rank", "label", "_chosen")
+    has_set = leads.select(pl.col("origin_explicit") | pl.col("channel_explicit")).to_series()
+    rank, label = leads.get_column("rank"), leads.get_column("label")
+    chosen = label
+    if has_set.any():
+        setters = (leads.filter(has_set).group_by("label")
+                   .agg(pl.col("rank").max().alias("_chosen")))
+        chosen = (label.to_frame().join(setters, on="label", how="left", maintain_order="left")
+                  .select(pl.coalesce("_chosen", "label")).to_series())
+
+    # Most records decide for themselves; only the others look up the deciding record.
+    borrows = (chosen != rank) & ~has_set
+    key = pl.col("source") + ":" + pl.col("source_id")
+    decided_by = leads.get_column("person_id").clone()
+    other = (rank != label).arg_true()
+    if other.len():
+        decided_by = decided_by.scatter(
+            other, leads.select(key.gather(other)).to_series())
+    if not borrows.any():
+        return leads.with_columns(decided_by.alias("decided_by")).drop("rank", "label")
+
+    positions = borrows.arg_true()
+    wanted = chosen.gather(positions).to_frame("rank")
+    donors = leads.select("rank", *DECISION_COLUMNS, key.alias("decided_by")).join(
+        wanted.unique(), on="rank", how="semi")
+    borrowed = wanted.join(donors, on="rank", how="left", maintain_order="left")
     # A person may have typed an origin and a channel that do not belong together; the
     # record holding them keeps both, the person's other records get the origin's default.
     fits = _mapped(pl.col("channel"), ORIGIN_OF_CHANNEL) == pl.col("origin")
-    return shared.with_columns(
-        pl.when(own | fits).then(pl.col("channel"))
+    borrowed = borrowed.with_columns(
+        pl.when(fits).then(pl.col("channel"))
         .otherwise(_mapped(pl.col("origin"), DEFAULT_CHANNEL)).alias("channel"),
-        pl.when(own | fits).then(pl.col("channel_rule"))
+        pl.when(fits).then(pl.col("channel_rule"))
         .otherwise(pl.lit("default:") + pl.col("origin")).alias("channel_rule"),
-    ).drop("_has_set", "_key", "person__key", *[f"person_{name}" for name in DECISION_COLUMNS])
+    )
+    # NOTE: a deciding record outside ``leads`` (a scope that splits a person) leaves the
+    # record with its own decision.
+    found = borrowed.get_column("origin").is_not_null()
+    positions, borrowed = positions.filter(found), borrowed.filter(found)
+    columns = {name: leads.get_column(name).scatter(positions, borrowed.get_column(name))
+               for name in DECISION_COLUMNS}
+    columns["decided_by"] = decided_by.scatter(positions, borrowed.get_column("decided_by"))
+    return leads.with_columns(**columns).drop("rank", "label")
 
 
 def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,

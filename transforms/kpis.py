@@ -114,7 +114,9 @@ class KpiInputs:
     activities: pl.DataFrame
     users: pl.DataFrame          # source, user_id, role, effective_role, team
     params: KpiParams
-    lead_records: pl.DataFrame   # every lead: source, source_id, contact_id, person_id
+    # every lead: source, source_id, contact_id, person_id, person_origin (the origin the
+    # person is counted under)
+    lead_records: pl.DataFrame
 
 
 # -- months ------------------------------------------------------------------------------
@@ -258,23 +260,12 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
                           local_date(pl.col("converted_at"), timezone),
                           pl.col("_opportunity_created")).alias("_qualified_date"))
 
-    person_dates = leads.group_by("person_label").agg(
-        pl.col("_qualified_date").min().alias("qualified_date"),
-        pl.col("_won_date").min().alias("won_date"),
-    )
-    counted = (
-        leads.filter((pl.col("person_rank") == pl.col("person_label"))
-                     & pl.col("created_at").is_not_null())
-        .sort("person_rank")
-        .join(person_dates, on="person_label", how="left", maintain_order="left")
-        .with_columns(_period(pl.col("created_local_date")).alias("period"))
-        .select("source", "source_id", "person_id", "origin", "channel", "created_at",
-                "created_local_date", "period", "rep_id", "team", "qualified_date",
-                "won_date")
-    )
+    counted = _person_firsts(leads).with_columns(
+        _period(pl.col("created_local_date")).alias("period")).select(
+        "source", "source_id", "person_id", "origin", "channel", "created_at",
+        "created_local_date", "period", "rep_id", "team", "qualified_date", "won_date")
 
-    inherited = links.filter(pl.col("is_inherited")).select(
-        "opportunity_row", "lead_row", pl.col("lead_id"))
+    inherited = links.filter(pl.col("is_inherited")).select("opportunity_row", "lead_row")
     lead_reps = leads.select("lead_row", pl.col("rep_id").alias("_lead_rep"))
     opportunities = (
         convert_amounts(frames.opportunities, params)
@@ -305,9 +296,35 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
         _period(local_date(pl.col("occurred_at"), timezone)).alias("period"))
     logger.debug("KPI inputs: %d persons, %d opportunities, %d activities",
                  counted.height, opportunities.height, activities.height)
-    lead_records = leads.select("source", "source_id", "contact_id", "person_id")
+    first_origin = leads.filter(pl.col("person_rank") == pl.col("person_label")).select(
+        "person_label", pl.col("origin").alias("person_origin"))
+    lead_records = leads.select("source", "source_id", "contact_id", "person_id",
+                                "person_label").join(
+        first_origin, on="person_label", how="left", maintain_order="left").drop("person_label")
     return KpiInputs(leads=counted, opportunities=opportunities, activities=activities,
                      users=users, params=params, lead_records=lead_records)
+
+
+def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
+    """Keep each person's earliest lead, with the person's earliest SQL and won dates.
+
+    Most persons have one lead, so only the labels of persons with several are grouped.
+    """
+    firsts = leads.filter((pl.col("person_rank") == pl.col("person_label"))
+                          & pl.col("created_at").is_not_null())
+    shared = leads.filter(pl.col("person_rank") != pl.col("person_label")).select(
+        "person_label").unique()
+    person_dates = (
+        leads.join(shared, on="person_label", how="semi")
+        .group_by("person_label")
+        .agg(pl.col("_qualified_date").min().alias("_person_qualified"),
+             pl.col("_won_date").min().alias("_person_won"))
+    )
+    return firsts.join(person_dates, on="person_label", how="left",
+                       maintain_order="left").with_columns(
+        pl.coalesce("_person_qualified", "_qualified_date").alias("qualified_date"),
+        pl.coalesce("_person_won", "_won_date").alias("won_date"),
+    )
 
 
 def _with_person_order(leads: pl.DataFrame) -> pl.DataFrame:
@@ -538,8 +555,10 @@ def cost_per_sgl(inputs: KpiInputs, month: str) -> pl.DataFrame:
         .otherwise(None).alias("_minute_cost"),
     )
     digits = params.minor_digits
-    combined = pl.concat([frame.select("rep_id", "team", "_minutes", "denominator",
-                                       "_minute_cost"), total], how="vertical_relaxed")
+    # Sorted by source first, so reps with one id in two CRMs keep a stable order.
+    combined = pl.concat([frame.sort("source", "rep_id").select(
+        "rep_id", "team", "_minutes", "denominator", "_minute_cost"), total],
+        how="vertical_relaxed")
     return _tidy(combined.with_columns(
         pl.lit(month).alias("period"),
         (pl.col("_minutes") / 60).alias("effort_hours"),
@@ -547,7 +566,7 @@ def cost_per_sgl(inputs: KpiInputs, month: str) -> pl.DataFrame:
         divide_half_up(pl.col("_minute_cost"), pl.col("denominator") * 60, digits)
         .alias("value"),
         rate_expr(pl.col("_minutes") / 60, pl.col("denominator")).alias("hours_per_sgl"),
-    ).sort("rep_id", nulls_last=True).select(
+    ).sort("rep_id", nulls_last=True, maintain_order=True).select(
         "period", "rep_id", "team", "value", "numerator", "denominator", "effort_hours",
         "hours_per_sgl"))
 
@@ -556,13 +575,12 @@ def _effort_activities(inputs: KpiInputs, activities: pl.DataFrame) -> pl.DataFr
     """Keep the activities that count as prospecting effort."""
     # An activity on any record of an SGL person counts: the lead, its converted contact or
     # the same person's record in the other CRM.
-    sgl_people = inputs.leads.filter(pl.col("origin") == "sales").select("person_id")
-    records = inputs.lead_records
+    records = inputs.lead_records.filter(pl.col("person_origin") == "sales")
     record_people = pl.concat([
-        records.select("source", pl.col("source_id").alias("_record"), "person_id"),
+        records.select("source", pl.col("source_id").alias("_record")),
         records.filter(pl.col("contact_id").is_not_null())
-        .select("source", pl.col("contact_id").alias("_record"), "person_id"),
-    ]).join(sgl_people, on="person_id", how="semi").select("source", "_record").unique()
+        .select("source", pl.col("contact_id").alias("_record")),
+    ])
     numbered = activities.with_row_index("_activity")
     sgl_activity = pl.concat([
         numbered.join(record_people.rename({"_record": "lead_id"}), on=["source", "lead_id"],
