@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -258,32 +259,29 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     ``now`` stamps ``computed_at`` and, where origin or channel changed against
     ``frames.attribution``, ``decided_at``.
     """
-    persons = resolve_persons(frames.leads, frames.accounts)
+    # Identity resolution needs none of the facts below, so it runs beside them; Polars
+    # releases the GIL while it computes, and the two steps together keep two cores busy.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sgl-identity") as pool:
+        resolving = pool.submit(resolve_persons, frames.leads, frames.accounts)
+
+        leads = frames.leads.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+        opportunities = frames.opportunities.with_columns(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+        if scope is not None:
+            leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
+            opportunities = opportunities.join(scope.opportunities,
+                                               on=["source", "source_id"], how="semi")
+        decided = decide_records(_facts(leads, opportunities, frames, params), rules, params)
+        persons = resolving.result()
+
     links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
                                persons.get_column("rank"))
-
     # resolve_persons keeps the order of the leads, so its columns attach by position.
-    leads = frames.leads.with_columns(
-        persons.get_column("person_id").alias("_person_id"),
-        persons.get_column("rank").alias("_rank"),
-        persons.get_column("label").alias("_label"),
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
-    opportunities = frames.opportunities.with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
-    if scope is not None:
-        leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
-        opportunities = opportunities.join(scope.opportunities, on=["source", "source_id"],
-                                           how="semi")
-
-    records = _records(leads, opportunities)
-    records = _with_roles(records, frames.users, params)
-    records = records.join(
-        frames.accounts.select("source", pl.col("source_id").alias("account_id"),
-                               "is_abm_target").unique(["source", "account_id"]),
-        on=["source", "account_id"], how="left", maintain_order="left")
-    records = account_history(records, frames.opportunities, frames.activities, params)
-    records = person_set_values(records, frames.writeback_log, params)
-    decided = decide_records(records, rules, params)
+    lead_row = pl.col("lead_row")
+    decided = decided.with_columns(
+        pl.lit(persons.get_column("person_id")).gather(lead_row).alias("person_id"),
+        pl.lit(persons.get_column("rank")).gather(lead_row).alias("rank"),
+        pl.lit(persons.get_column("label")).gather(lead_row).alias("label"))
 
     lead_count = leads.height
     lead_rows = _share_within_person(decided.head(lead_count))
@@ -330,6 +328,19 @@ def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> Canoni
 # -- records and facts --------------------------------------------------------------------
 
 
+def _facts(leads: pl.DataFrame, opportunities: pl.DataFrame, frames: CanonicalFrames,
+           params: AttributionParams) -> pl.DataFrame:
+    """Build one row per lead, then per opportunity, with every fact a decision reads."""
+    records = _records(leads, opportunities)
+    records = _with_roles(records, frames.users, params)
+    records = records.join(
+        frames.accounts.select("source", pl.col("source_id").alias("account_id"),
+                               "is_abm_target").unique(["source", "account_id"]),
+        on=["source", "account_id"], how="left", maintain_order="left")
+    records = account_history(records, frames.opportunities, frames.activities, params)
+    return person_set_values(records, frames.writeback_log, params)
+
+
 def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
     lead_records = leads.select(
         "source", "source_id", "object", pl.lit("lead").alias("record_kind"), "created_at",
@@ -337,9 +348,7 @@ def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
         pl.col("created_by").alias("creator_id"),
         pl.coalesce("owner_at_creation", "owner_id").alias("owner_at_creation_id"),
         "account_id", pl.lit(None, dtype=pl.Utf8).alias("opportunity_type"),
-        "crm_origin", "crm_channel", pl.col("_person_id").alias("person_id"),
-        pl.col("_rank").alias("rank"), pl.col("_label").alias("label"),
-        pl.col("_row").alias("lead_row"),
+        "crm_origin", "crm_channel", pl.col("_row").alias("lead_row"),
     )
     opportunity_records = opportunities.select(
         "source", "source_id", "object", pl.lit("opportunity").alias("record_kind"),
@@ -381,23 +390,24 @@ def user_roles(users: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
 def _with_roles(records: pl.DataFrame, users: pl.DataFrame,
                 params: AttributionParams) -> pl.DataFrame:
     roles = user_roles(users, params)
-    return records.with_columns(_role_of(roles, "creator_id").alias("creator_role"),
-                                _role_of(roles, "owner_at_creation_id").alias("owner_role"))
+    return records.with_columns(
+        user_lookup(roles, "creator_id", "effective_role").alias("creator_role"),
+        user_lookup(roles, "owner_at_creation_id", "effective_role").alias("owner_role"))
 
 
-def _role_of(roles: pl.DataFrame, id_column: str) -> pl.Expr:
-    """Map ``(source, id_column)`` to the user's effective role, one lookup per source.
+def user_lookup(users: pl.DataFrame, id_column: str, value_column: str) -> pl.Expr:
+    """Map ``(source, id_column)`` to ``users[value_column]``, one lookup per source.
 
-    Users are few, so replacing through one mapping per source is several times faster than
-    joining a million records on two string columns.
+    ``users`` is :func:`user_roles` output. Users are few, so replacing through one mapping
+    per source is several times faster than joining a million records on two string columns.
     """
-    expression = pl.lit(None, dtype=pl.Utf8)
-    for (source,), group in roles.group_by("source", maintain_order=True):
+    expression = pl.lit(None, dtype=users.schema[value_column])
+    for (source,), group in users.group_by("source", maintain_order=True):
         mapping = dict(zip(group.get_column("user_id").to_list(),
-                           group.get_column("effective_role").to_list(), strict=True))
+                           group.get_column(value_column).to_list(), strict=True))
         expression = (pl.when(pl.col("source") == source)
-                      .then(pl.col(id_column).replace_strict(mapping, default=None,
-                                                             return_dtype=pl.Utf8))
+                      .then(pl.col(id_column).replace_strict(
+                          mapping, default=None, return_dtype=users.schema[value_column]))
                       .otherwise(expression))
     return expression
 
@@ -411,19 +421,20 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
                     activities: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
     """Add the account's history before each record's creation.
 
-    Columns added: ``created_local_date``, ``days_since_last_activity`` (local dates),
+    Columns added: ``days_since_last_activity`` (local dates),
     ``days_since_last_closed_opportunity``, ``last_closed_lost``, ``former_customer``.
     Date-only ``closed_at`` is compared with the record's local creation date, strictly
     before it, so the record's own events never count as its history.
     """
-    records = records.with_columns(
-        local_date(pl.col("created_at"), params.timezone).alias("created_local_date"))
     keyed = records.select(pl.col("account_id").is_not_null()
                            & pl.col("created_at").is_not_null()).to_series()
     positions = keyed.arg_true()
-    left = records.filter(keyed).select(
-        "source", "account_id", "created_at", "created_local_date", "opportunity_type",
-    ).with_row_index("_row")
+    # Records with an account, by creation time; ``_row`` is the position among them.
+    left = (records.filter(keyed)
+            .select("source", "account_id", "created_at", "opportunity_type")
+            .with_row_index("_row").sort("created_at")
+            .with_columns(local_date(pl.col("created_at"), params.timezone)
+                          .alias("created_local_date")))
 
     # An activity belongs to its own account, else to its opportunity's account.
     on_opportunity = activities.filter(pl.col("account_id").is_null()
@@ -439,15 +450,11 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
                  "occurred_at"),
     ]).filter(pl.col("account_id").is_not_null() & pl.col("occurred_at").is_not_null()
               ).sort("occurred_at")
-    last_activity = left.sort("created_at").join_asof(
+    facts = left.join_asof(
         activity_accounts.rename({"occurred_at": "_last_activity_at"}),
         left_on="created_at", right_on="_last_activity_at", by=["source", "account_id"],
         strategy="backward", allow_exact_matches=False, check_sortedness=False,
-    ).select(
-        "_row",
-        (pl.col("created_local_date")
-         - local_date(pl.col("_last_activity_at"), params.timezone)).dt.total_days()
-        .alias("days_since_last_activity"))
+    )
 
     closed = (
         opportunities.filter(pl.col("is_closed").fill_null(value=False)
@@ -458,16 +465,14 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
         # On a day with both outcomes the won deal sorts last, so it counts as the last one.
         .sort("_last_closed_at", "_last_closed_won")
     )
-    last_closed = left.sort("created_local_date").join_asof(
+    # Local dates follow creation time except across a time-zone change at midnight.
+    if not facts.get_column("created_local_date").is_sorted():
+        facts = facts.sort("created_local_date")
+    facts = facts.join_asof(
         closed, left_on="created_local_date", right_on="_last_closed_at",
         by=["source", "account_id"], strategy="backward", allow_exact_matches=False,
         check_sortedness=False,
-    ).select(
-        "_row",
-        (pl.col("created_local_date") - pl.col("_last_closed_at")).dt.total_days()
-        .alias("days_since_last_closed_opportunity"),
-        (pl.col("_last_closed_at").is_not_null() & ~pl.col("_last_closed_won"))
-        .alias("last_closed_lost"))
+    )
 
     existing_types = [fold_text(value) for value in params.existing_business_types]
     customer_since = pl.concat([
@@ -478,27 +483,32 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
                 local_date(pl.col("created_at"), params.timezone).alias("_since")),
     ]).filter(pl.col("account_id").is_not_null() & pl.col("_since").is_not_null()).group_by(
         "source", "account_id").agg(pl.col("_since").min())
-    former = left.join(customer_since, on=["source", "account_id"], how="left").select(
+    facts = facts.join(customer_since, on=["source", "account_id"], how="left",
+                       maintain_order="left").select(
         "_row",
+        (pl.col("created_local_date")
+         - local_date(pl.col("_last_activity_at"), params.timezone)).dt.total_days()
+        .alias("days_since_last_activity"),
+        (pl.col("created_local_date") - pl.col("_last_closed_at")).dt.total_days()
+        .alias("days_since_last_closed_opportunity"),
+        (pl.col("_last_closed_at").is_not_null() & ~pl.col("_last_closed_won"))
+        .alias("last_closed_lost"),
         ((pl.col("_since") < pl.col("created_local_date")).fill_null(value=False)
-         | folded_in(left, "opportunity_type", existing_types))
-        .alias("former_customer"),
+         | folded_in(left, "opportunity_type", existing_types)).alias("former_customer"),
     )
 
-    # Facts were computed for records with an account only; spread them over all records.
-    facts = {}
-    for part, defaults in ((last_activity, {"days_since_last_activity": None}),
-                           (last_closed, {"days_since_last_closed_opportunity": None,
-                                          "last_closed_lost": False}),
-                           (former, {"former_customer": False})):
-        targets = positions.gather(part.get_column("_row"))
-        for name, default in defaults.items():
-            values = part.get_column(name)
-            if default is not None:
-                values = values.fill_null(default)
-            facts[name] = pl.repeat(default, records.height, dtype=values.dtype,
-                                    eager=True).scatter(targets, values)
-    return records.with_columns(**facts)
+    # Facts exist for records with an account only; spread them over all records.
+    targets = positions.gather(facts.get_column("_row"))
+    spread = {}
+    for name, default in (("days_since_last_activity", None),
+                          ("days_since_last_closed_opportunity", None),
+                          ("last_closed_lost", False), ("former_customer", False)):
+        values = facts.get_column(name)
+        if default is not None:
+            values = values.fill_null(default)
+        spread[name] = pl.repeat(default, records.height, dtype=values.dtype,
+                                 eager=True).scatter(targets, values)
+    return records.with_columns(**spread)
 
 
 def folded_in(frame: pl.DataFrame, column: str, folded: Sequence[str]) -> pl.Expr:
@@ -795,7 +805,9 @@ def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
         .sort("opportunity_row", "priority", "_lead_rank")
     )
     return linked.with_columns(
-        (pl.int_range(pl.len()).over("opportunity_row") == 0).alias("is_inherited"),
+        # Sorted by opportunity, so each opportunity's first pair is where the row changes.
+        pl.col("opportunity_row").ne_missing(pl.col("opportunity_row").shift(1))
+        .alias("is_inherited"),
     ).select("source", "opportunity_id", "lead_id", "priority", "lead_created_at",
              "is_inherited", "lead_row", "opportunity_row")
 
@@ -982,5 +994,5 @@ __all__ = [
     "ATTRIBUTION_COLUMNS", "AttributionParams", "AttributionResult", "CANONICAL_SCHEMAS",
     "CHANNELS_BY_ORIGIN", "CanonicalFrames", "RecordScope", "account_history", "attribute",
     "canonical", "compare_decisions", "incremental_scope", "link_opportunities",
-    "person_set_values", "review_list", "summarize_moves", "user_roles",
+    "person_set_values", "review_list", "summarize_moves", "user_lookup", "user_roles",
 ]

@@ -26,20 +26,25 @@ MAX_ROUNDS = 50
 
 def normalize_key(expr: pl.Expr) -> pl.Expr:
     """Fold case, width and whitespace; an empty result is null."""
-    folded = expr.cast(pl.Utf8).str.normalize("NFKC").str.to_lowercase().str.replace_all(
-        r"\s+", "")
-    return pl.when(folded.str.len_bytes() > 0).then(folded).otherwise(None)
+    # ``replace`` nulls empty results without evaluating the fold twice, as when/then would.
+    return expr.cast(pl.Utf8).str.normalize("NFKC").str.to_lowercase().str.replace_all(
+        r"\s+", "").replace("", None)
 
 
 def normalize_domain(expr: pl.Expr) -> pl.Expr:
     """Reduce a website or domain to its host name without ``www.``."""
+    return host_name(normalize_key(expr))
+
+
+def host_name(folded: pl.Expr) -> pl.Expr:
+    """Reduce folded website text to its host name without ``www.``; null without a dot."""
     host = (
-        normalize_key(expr)
+        folded
         .str.replace(r"^[a-z][a-z0-9+.-]*://", "")
         .str.replace(r"[/?#:].*$", "")
         .str.replace(r"^www\.", "")
     )
-    return pl.when(host.str.contains(r"\.")).then(host).otherwise(None)
+    return host.str.extract(r"^(.*\..*)$", 1)
 
 
 def resolve_persons(leads: pl.DataFrame, accounts: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -94,8 +99,7 @@ def fold_series(values: pl.Series) -> pl.Series:
         folded = text.scatter(positions, map_distinct(text.gather(positions), _fold_all))
     else:
         folded = text
-    return pl.select(pl.when(folded.str.len_bytes() > 0).then(folded).otherwise(None)
-                     ).to_series().alias(values.name)
+    return folded.replace("", None).alias(values.name)
 
 
 def _fold_all(text: pl.Series) -> pl.Series:
@@ -131,9 +135,10 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
     frame = leads.select("source", "source_id", "account_id",
                          fold_series(leads.get_column("email")).alias("email_key"))
     if accounts is not None and accounts.height:
+        folded = fold_series(accounts.get_column("domain")).alias("domain")
         domains = accounts.select(
             "source", pl.col("source_id").alias("account_id"),
-            normalize_domain(pl.col("domain")).alias("domain"),
+            host_name(pl.lit(folded)).alias("domain"),
         ).filter(pl.col("domain").is_not_null()).unique(subset=["source", "account_id"],
                                                         keep="first")
         frame = frame.join(domains, on=["source", "account_id"], how="left",
@@ -147,10 +152,10 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
         name_key = fold_series(names)
     elif with_domain.any():
         positions = with_domain.arg_true()
-        name_key = pl.Series("full_name", [None] * names.len(), dtype=pl.Utf8).scatter(
+        name_key = pl.repeat(None, names.len(), dtype=pl.Utf8, eager=True).scatter(
             positions, fold_series(names.gather(positions)))
     else:
-        name_key = pl.Series("full_name", [None] * names.len(), dtype=pl.Utf8)
+        name_key = pl.repeat(None, names.len(), dtype=pl.Utf8, eager=True)
     return frame.with_columns(name_key.alias("name_key"))
 
 

@@ -41,8 +41,10 @@ from transforms.attribution import (
     CanonicalFrames,
     link_opportunities,
     local_date,
+    user_lookup,
     user_roles,
 )
+from transforms.distinct import map_distinct
 from transforms.identity import creation_rank
 from transforms.rules import ORIGINS
 
@@ -149,6 +151,11 @@ def _period(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%Y-%m")
 
 
+def _periods(dates: pl.Series) -> pl.Series:
+    """Format dates as ``YYYY-MM``, once per distinct date (a few hundred in a year)."""
+    return map_distinct(dates, lambda distinct: distinct.dt.strftime("%Y-%m"))
+
+
 # -- money -------------------------------------------------------------------------------
 
 
@@ -216,9 +223,6 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
     """
     timezone = params.timezone
     users = user_roles(frames.users, params.attribution)
-    team_of = users.select("source", pl.col("user_id").alias("rep_id"), "team")
-    creator_role = users.select("source", pl.col("user_id").alias("created_by"),
-                                pl.col("effective_role").alias("_creator_role"))
     decisions = frames.attribution.select("source", "record_kind", "source_id", "origin",
                                           "channel")
 
@@ -227,10 +231,8 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
         links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
                                    leads.get_column("person_rank"))
     leads = (
-        leads
-        .join(decisions.filter(pl.col("record_kind") == "lead").drop("record_kind"),
-              on=["source", "source_id"], how="left", maintain_order="left")
-        .join(creator_role, on=["source", "created_by"], how="left", maintain_order="left")
+        leads.hstack(_decisions_of(leads, decisions, "lead"))
+        .with_columns(user_lookup(users, "created_by", "effective_role").alias("_creator_role"))
         .with_columns(
             pl.col("origin").fill_null("unknown"),
             pl.col("channel").fill_null("unknown"),
@@ -240,69 +242,96 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
             pl.when(pl.col("_creator_role") == "sales").then(pl.col("created_by"))
             .otherwise(pl.coalesce("owner_at_creation", "owner_id")).alias("rep_id"),
         )
-        .join(team_of, on=["source", "rep_id"], how="left", maintain_order="left")
+        .with_columns(user_lookup(users, "rep_id", "team").alias("team"))
     )
 
-    opportunity_dates = frames.opportunities.select(
-        local_date(pl.col("created_at"), timezone).alias("_opportunity_created"),
+    # Link rows are positions in leads and opportunities, so dates move by gather and scatter.
+    opportunity_created = local_date(frames.opportunities.get_column("created_at"), timezone)
+    won_date = frames.opportunities.select(
         pl.when(pl.col("is_won").fill_null(value=False)).then(pl.col("closed_at"))
-        .otherwise(None).alias("_won_date"),
-    ).with_row_index("opportunity_row")
+        .otherwise(None)).to_series()
     per_lead = (
-        links.select("lead_row", "opportunity_row")
-        .join(opportunity_dates, on="opportunity_row", how="inner")
+        links.select("lead_row", pl.lit(opportunity_created).gather(pl.col("opportunity_row"))
+                     .alias("_opportunity_created"),
+                     pl.lit(won_date).gather(pl.col("opportunity_row")).alias("_won_date"))
         .group_by("lead_row")
         .agg(pl.col("_opportunity_created").min(), pl.col("_won_date").min())
     )
-    leads = leads.with_row_index("lead_row").join(
-        per_lead, on="lead_row", how="left", maintain_order="left").with_columns(
+    rows = per_lead.get_column("lead_row")
+    leads = leads.with_columns(
+        _spread(per_lead.get_column("_opportunity_created"), rows, leads.height),
+        _spread(per_lead.get_column("_won_date"), rows, leads.height),
+    ).with_columns(
         pl.min_horizontal(local_date(pl.col("qualified_at"), timezone),
                           local_date(pl.col("converted_at"), timezone),
                           pl.col("_opportunity_created")).alias("_qualified_date"))
 
-    counted = _person_firsts(leads).with_columns(
-        _period(pl.col("created_local_date")).alias("period")).select(
+    firsts = _person_firsts(leads)
+    counted = firsts.filter(pl.col("created_at").is_not_null())
+    counted = counted.with_columns(
+        _periods(counted.get_column("created_local_date")).alias("period")).select(
         "source", "source_id", "person_id", "origin", "channel", "created_at",
         "created_local_date", "period", "rep_id", "team", "qualified_date", "won_date")
 
     inherited = links.filter(pl.col("is_inherited")).select("opportunity_row", "lead_row")
-    lead_reps = leads.select("lead_row", pl.col("rep_id").alias("_lead_rep"))
+    lead_row = _spread(inherited.get_column("lead_row"), inherited.get_column("opportunity_row"),
+                       frames.opportunities.height)
     opportunities = (
         convert_amounts(frames.opportunities, params)
-        .join(decisions.filter(pl.col("record_kind") == "opportunity").drop("record_kind"),
-              on=["source", "source_id"], how="left", maintain_order="left")
-        .with_row_index("opportunity_row")
-        .join(inherited, on="opportunity_row", how="left", maintain_order="left")
-        .join(lead_reps, on="lead_row", how="left", maintain_order="left")
+        .hstack(_decisions_of(frames.opportunities, decisions, "opportunity"))
         .with_columns(
             pl.col("origin").fill_null("unknown"),
             pl.col("channel").fill_null("unknown"),
-            pl.coalesce("_lead_rep", "owner_id").alias("rep_id"),
+            pl.coalesce(pl.lit(leads.get_column("rep_id")).gather(lead_row), "owner_id")
+            .alias("rep_id"),
             local_date(pl.col("created_at"), timezone).alias("created_local_date"),
             pl.col("is_won").fill_null(value=False),
             pl.col("is_closed").fill_null(value=False),
         )
         .with_columns(
-            _period(pl.col("created_local_date")).alias("created_period"),
-            _period(pl.col("closed_at")).alias("closed_period"),
+            pl.lit(_periods(local_date(frames.opportunities.get_column("created_at"), timezone)))
+            .alias("created_period"),
+            pl.lit(_periods(frames.opportunities.get_column("closed_at"))).alias("closed_period"),
             pl.when(pl.col("origin") == "sales").then(pl.lit("sgl")).otherwise(pl.lit("other"))
             .alias("segment"),
         )
-        .join(team_of, on=["source", "rep_id"], how="left", maintain_order="left")
-        .drop("_lead_rep", "opportunity_row", "lead_row")
+        .with_columns(user_lookup(users, "rep_id", "team").alias("team"))
     )
 
-    activities = frames.activities.with_columns(
-        _period(local_date(pl.col("occurred_at"), timezone)).alias("period"))
+    activities = frames.activities.with_columns(_periods(
+        local_date(frames.activities.get_column("occurred_at"), timezone)).alias("period"))
     logger.debug("KPI inputs: %d persons, %d opportunities, %d activities",
                  counted.height, opportunities.height, activities.height)
-    first_origin = leads.filter(pl.col("person_rank") == pl.col("person_label")).select(
-        "person_label", pl.col("origin").alias("person_origin"))
-    lead_records = leads.select("source", "source_id", "contact_id", "person_id",
-                                "person_label").join(
-        first_origin, on="person_label", how="left", maintain_order="left").drop("person_label")
+    # Ranks are positions 0..n-1, so the origin of each person's first lead moves by rank.
+    origin_by_rank = _spread(firsts.get_column("origin"), firsts.get_column("person_rank"),
+                             leads.height)
+    lead_records = leads.select(
+        "source", "source_id", "contact_id", "person_id",
+        pl.lit(origin_by_rank).gather(pl.col("person_label")).alias("person_origin"))
     return KpiInputs(leads=counted, opportunities=opportunities, activities=activities,
                      users=users, params=params, lead_records=lead_records)
+
+
+def _decisions_of(frame: pl.DataFrame, decisions: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Return ``origin`` and ``channel`` of each row of ``frame`` (null where undecided).
+
+    An attribution result lists records in the order of their frames; then the decisions
+    attach by position, else through a join on the record key.
+    """
+    own = decisions.filter(pl.col("record_kind") == kind)
+    if (own.height == frame.height
+            and own.get_column("source_id").equals(frame.get_column("source_id"))
+            and own.get_column("source").equals(frame.get_column("source"))):
+        return own.select("origin", "channel")
+    return frame.select("source", "source_id").join(
+        own.select("source", "source_id", "origin", "channel"), on=["source", "source_id"],
+        how="left", maintain_order="left").select("origin", "channel")
+
+
+def _spread(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
+    """Place ``values`` at positions ``rows`` of a null series of ``height`` rows."""
+    return pl.repeat(None, height, dtype=values.dtype, eager=True).scatter(rows, values).alias(
+        values.name)
 
 
 def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
@@ -310,8 +339,10 @@ def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
 
     Most persons have one lead, so only the labels of persons with several are grouped.
     """
-    firsts = leads.filter((pl.col("person_rank") == pl.col("person_label"))
-                          & pl.col("created_at").is_not_null())
+    firsts = leads.select(
+        "source", "source_id", "person_id", "origin", "channel", "created_at",
+        "created_local_date", "rep_id", "team", "_qualified_date", "_won_date", "person_rank",
+        "person_label").filter(pl.col("person_rank") == pl.col("person_label"))
     shared = leads.filter(pl.col("person_rank") != pl.col("person_label")).select(
         "person_label").unique()
     person_dates = (
@@ -333,9 +364,10 @@ def _with_person_order(leads: pl.DataFrame) -> pl.DataFrame:
     Attribution results carry both (see ``with_decisions``); leads read from the warehouse
     get them from their ``person_id``, or their own id when it is missing.
     """
-    leads = leads.with_columns(
-        pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id"))
-        .alias("person_id"))
+    if leads.get_column("person_id").has_nulls():
+        leads = leads.with_columns(
+            pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id"))
+            .alias("person_id"))
     given = [name for name in ("person_rank", "person_label") if name in leads.columns]
     if len(given) < 2 or any(leads.get_column(name).has_nulls() for name in given):
         leads = leads.with_columns(creation_rank(leads).alias("person_rank"))

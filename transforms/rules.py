@@ -131,9 +131,8 @@ def fold_text(value: str) -> str:
 
 def fold_expr(expr: pl.Expr) -> pl.Expr:
     """Fold a text column for matching; an empty result becomes null."""
-    folded = expr.cast(pl.Utf8).str.normalize("NFKC").str.to_lowercase().str.replace_all(
-        r"\s+", "")
-    return pl.when(folded.str.len_bytes() > 0).then(folded).otherwise(None)
+    return expr.cast(pl.Utf8).str.normalize("NFKC").str.to_lowercase().str.replace_all(
+        r"\s+", "").replace("", None)
 
 
 # -- loading -----------------------------------------------------------------------------
