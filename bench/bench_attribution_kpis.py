@@ -446,7 +446,7 @@ def run_polars(folder: Path, month: str) -> dict:
     frames = CanonicalFrames(**{table: pl.read_parquet(_parquet(folder, table))
                                 for table in TABLES})
     loaded = time.perf_counter()
-    result = attribute(frames, rules, AttributionParams(), datetime.now(UTC))
+    result = attribute(frames, rules, AttributionParams(), datetime.now(UTC), keep_details=False)
     attributed = time.perf_counter()
     inputs = prepare(with_decisions(frames, result), params, links=result.links)
     prepared = time.perf_counter()

@@ -81,7 +81,7 @@ def run_attribution(settings: Settings, *, full: bool = False, holder: str = "sg
         scope = None
         if not full and since is not None:
             scope = incremental_scope(frames, since)
-        result = attribute(frames, rules, params, now, scope=scope)
+        result = attribute(frames, rules, params, now, scope=scope, keep_details=False)
         changed = _count_changed(previous, result.table)
 
         written = warehouse.replace_rows("attribution", ["source", "record_kind", "source_id"],

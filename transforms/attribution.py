@@ -103,6 +103,9 @@ ATTRIBUTION_COLUMNS = list(CANONICAL_SCHEMAS["attribution"])
 RECORD_KEY = ["source", "record_kind", "source_id"]
 
 DORMANT_SIGNALS = ("former_customer", "last_opportunity_lost", "inactive")
+# Facts account_history adds: rules may read them, and dormant revival does.
+HISTORY_FACTS = ("days_since_last_activity", "days_since_last_closed_opportunity",
+                 "last_closed_lost", "former_customer")
 
 # HubSpot Record source values (hs_object_source) that mean a user typed the record in, and
 # values that mean a form, automation or integration created it. Other values (IMPORT, ...)
@@ -244,7 +247,9 @@ class AttributionResult:
     """Decisions as ``attribution`` table rows, with the facts behind them and the persons."""
 
     table: pl.DataFrame      # the attribution table's columns, one row per lead and opportunity
-    details: pl.DataFrame    # table columns plus the facts, person and inheritance behind them
+    # table columns plus the facts, person and inheritance behind them; None when the caller
+    # asked for the table only
+    details: pl.DataFrame | None
     persons: pl.DataFrame    # resolve_persons output: source, source_id, person_id, keys
     links: pl.DataFrame      # opportunity -> lead pairs (all of them, with priority)
 
@@ -253,16 +258,19 @@ class AttributionResult:
 
 
 def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams,
-              now: datetime, scope: RecordScope | None = None) -> AttributionResult:
+              now: datetime, scope: RecordScope | None = None, *,
+              keep_details: bool = True) -> AttributionResult:
     """Decide origin and channel of every lead and opportunity (or of ``scope`` only).
 
     ``now`` stamps ``computed_at`` and, where origin or channel changed against
-    ``frames.attribution``, ``decided_at``.
+    ``frames.attribution``, ``decided_at``. ``keep_details=False`` leaves
+    ``AttributionResult.details`` empty: the facts of every record are several times the
+    table's size, and only explanations and review lists read them.
     """
-    # Identity resolution needs none of the facts below, so it runs beside them; Polars
-    # releases the GIL while it computes, and the two steps together keep two cores busy.
+    # Persons and opportunity links need none of the facts below, so they are found beside
+    # them; Polars releases the GIL while it computes, so both cores stay busy.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sgl-identity") as pool:
-        resolving = pool.submit(resolve_persons, frames.leads, frames.accounts)
+        resolving = pool.submit(_persons_and_links, frames)
 
         leads = frames.leads.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
         opportunities = frames.opportunities.with_columns(
@@ -271,11 +279,16 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
             leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
             opportunities = opportunities.join(scope.opportunities,
                                                on=["source", "source_id"], how="semi")
-        decided = decide_records(_facts(leads, opportunities, frames, params), rules, params)
-        persons = resolving.result()
+        # Without rules on account history, only records dormant revival could refine need
+        # it, and those are known once the rules have decided.
+        history_first = keep_details or any(name in HISTORY_FACTS for name in rules.fields)
+        facts = _facts(leads, opportunities, frames, params, history=history_first)
+        decided = decide_records(facts, rules, params)
+        del facts
+        if not history_first:
+            decided = _refine_dormant(decided, frames, params)
+        persons, links = resolving.result()
 
-    links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
-                               persons.get_column("rank"))
     # resolve_persons keeps the order of the leads, so its columns attach by position.
     lead_row = pl.col("lead_row")
     decided = decided.with_columns(
@@ -288,12 +301,20 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     opportunity_rows = _inherit_from_leads(decided.slice(lead_count), lead_rows, links)
     details = pl.concat([lead_rows, opportunity_rows], how="diagonal_relaxed").drop(
         "lead_row", "opportunity_row")
-    details = _stamp(details, frames.attribution, now)
+    del decided, lead_rows, opportunity_rows
+    stamped = _stamp(details.select(ATTRIBUTION_COLUMNS[:-2]), frames.attribution, now)
+    details = details.hstack(stamped.select("decided_at", "computed_at")) if keep_details else None
 
-    logger.info("attribution decided %d leads and %d opportunities",
-                lead_rows.height, opportunity_rows.height)
-    return AttributionResult(table=details.select(ATTRIBUTION_COLUMNS), details=details,
-                             persons=persons, links=links)
+    logger.info("attribution decided %d leads and %d opportunities", leads.height,
+                opportunities.height)
+    return AttributionResult(table=stamped, details=details, persons=persons, links=links)
+
+
+def _persons_and_links(frames: CanonicalFrames) -> tuple[pl.DataFrame, pl.DataFrame]:
+    persons = resolve_persons(frames.leads, frames.accounts)
+    links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
+                               persons.get_column("rank"))
+    return persons, links
 
 
 def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> CanonicalFrames:
@@ -329,16 +350,52 @@ def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> Canoni
 
 
 def _facts(leads: pl.DataFrame, opportunities: pl.DataFrame, frames: CanonicalFrames,
-           params: AttributionParams) -> pl.DataFrame:
-    """Build one row per lead, then per opportunity, with every fact a decision reads."""
+           params: AttributionParams, *, history: bool = True) -> pl.DataFrame:
+    """Build one row per lead, then per opportunity, with every fact a decision reads.
+
+    Without ``history`` the account-history facts are empty (null days, false flags).
+    """
     records = _records(leads, opportunities)
     records = _with_roles(records, frames.users, params)
     records = records.join(
         frames.accounts.select("source", pl.col("source_id").alias("account_id"),
                                "is_abm_target").unique(["source", "account_id"]),
         on=["source", "account_id"], how="left", maintain_order="left")
-    records = account_history(records, frames.opportunities, frames.activities, params)
+    if history:
+        records = account_history(records, frames.opportunities, frames.activities, params)
+    else:
+        records = records.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("days_since_last_activity"),
+            pl.lit(None, dtype=pl.Int64).alias("days_since_last_closed_opportunity"),
+            pl.lit(value=False).alias("last_closed_lost"),
+            pl.lit(value=False).alias("former_customer"))
     return person_set_values(records, frames.writeback_log, params)
+
+
+def _refine_dormant(decided: pl.DataFrame, frames: CanonicalFrames,
+                    params: AttributionParams) -> pl.DataFrame:
+    """Measure account history for the records dormant revival may refine, then refine them.
+
+    ``decided`` was decided without history facts; the result equals deciding with them,
+    because no rule reads them and the refinement only touches sales-origin records whose
+    channel a person did not set and is one of the dormant channels.
+    """
+    candidates = decided.select(
+        (pl.col("origin") == "sales") & ~pl.col("channel_explicit")
+        & pl.col("channel").is_in(list(params.dormant_channels))
+        & pl.col("account_id").is_not_null()).to_series()
+    if not candidates.any():
+        return decided
+    decided = account_history(decided.drop(*HISTORY_FACTS), frames.opportunities,
+                              frames.activities, params, only=candidates)
+    positions = candidates.arg_true()
+    refined = _apply_dormant(
+        decided.select("origin", "channel", "channel_rule", "channel_explicit",
+                       dormant_signal_expr(params).alias("dormant_signal"))
+        .select(pl.all().gather(positions)), params)
+    return decided.with_columns(
+        decided.get_column(name).scatter(positions, refined.get_column(name))
+        for name in ("channel", "channel_rule", "dormant_signal"))
 
 
 def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
@@ -418,8 +475,9 @@ def local_date(expr: pl.Expr, timezone: str) -> pl.Expr:
 
 
 def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
-                    activities: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
-    """Add the account's history before each record's creation.
+                    activities: pl.DataFrame, params: AttributionParams,
+                    only: pl.Series | None = None) -> pl.DataFrame:
+    """Add the account's history before each record's creation (of the ``only`` rows).
 
     Columns added: ``days_since_last_activity`` (local dates),
     ``days_since_last_closed_opportunity``, ``last_closed_lost``, ``former_customer``.
@@ -428,6 +486,8 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
     """
     keyed = records.select(pl.col("account_id").is_not_null()
                            & pl.col("created_at").is_not_null()).to_series()
+    if only is not None:
+        keyed = keyed & only
     positions = keyed.arg_true()
     # Records with an account, by creation time; ``_row`` is the position among them.
     left = (records.filter(keyed)
@@ -818,9 +878,18 @@ def _inherit_from_leads(opportunities: pl.DataFrame, leads: pl.DataFrame,
         "opportunity_row", "lead_row", pl.col("lead_id").alias("linked_lead_id"))
     lead_decisions = leads.select(
         "lead_row", *[pl.col(name).alias(f"lead_{name}") for name in DECISION_COLUMNS])
-    frame = opportunities.drop("lead_row").join(
-        inherited, on="opportunity_row", how="left", maintain_order="left").join(
-        lead_decisions, on="lead_row", how="left", maintain_order="left")
+    looked_up = opportunities.select("opportunity_row").join(
+        inherited, on="opportunity_row", how="left", maintain_order="left")
+    if lead_decisions.height and lead_decisions.get_column("lead_row").equals(
+            pl.int_range(lead_decisions.height, dtype=pl.UInt32, eager=True).alias("lead_row")):
+        # Every lead is here in its own position, so its decision moves by gather.
+        row = looked_up.get_column("lead_row")
+        looked_up = looked_up.hstack(
+            lead_decisions.drop("lead_row").select(pl.all().gather(row)))
+    else:
+        looked_up = looked_up.join(lead_decisions, on="lead_row", how="left",
+                                   maintain_order="left")
+    frame = opportunities.drop("lead_row").hstack(looked_up.drop("opportunity_row"))
 
     has_lead = pl.col("lead_origin").is_not_null()
     implied = _mapped(pl.col("channel_set"), ORIGIN_OF_CHANNEL)
@@ -858,7 +927,7 @@ def _stamp(details: pl.DataFrame, previous: pl.DataFrame, now: datetime) -> pl.D
     unchanged = unchanged.fill_null(value=False)
     if previous.height == 0:
         return details.with_columns(stamp.alias("decided_at"), stamp.alias("computed_at"))
-    return details.join(before, on=RECORD_KEY, how="left").with_columns(
+    return details.join(before, on=RECORD_KEY, how="left", maintain_order="left").with_columns(
         pl.when(unchanged).then(pl.col("_previous_decided_at")).otherwise(stamp)
         .alias("decided_at"),
         stamp.alias("computed_at"),

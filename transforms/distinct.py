@@ -32,9 +32,16 @@ def decide_distinct(keys: pl.DataFrame,
     the result has those extra columns, one row per row of ``keys`` and in the same order.
     Null key values match each other.
     """
-    names = keys.columns
-    decided = decide(keys.unique())
-    added = [name for name in decided.columns if name not in names]
+    # Columns that are null throughout tell rows apart no better than a constant, so only
+    # the others are compared; decide still sees every column.
+    names = [name for name in keys.columns
+             if keys.get_column(name).null_count() < keys.height]
+    if not names:
+        return _spread_one(keys, decide)
+    empty = [pl.lit(None, dtype=keys.schema[name]).alias(name) for name in keys.columns
+             if name not in names]
+    decided = decide(keys.select(names).unique().with_columns(empty).select(keys.columns))
+    added = [name for name in decided.columns if name not in keys.columns]
     decided = decided.with_columns(pl.struct(names).hash().alias(HASH))
 
     if decided.get_column(HASH).n_unique() == decided.height:
@@ -42,6 +49,14 @@ def decide_distinct(keys: pl.DataFrame,
         joined = rows.join(decided.select(HASH, *added), on=HASH, how="left",
                            maintain_order="left")
     else:
-        joined = keys.join(decided.select(*names, *added), on=names, how="left",
-                           nulls_equal=True, maintain_order="left")
+        joined = keys.select(names).join(decided.select(*names, *added), on=names,
+                                         how="left", nulls_equal=True, maintain_order="left")
     return joined.select(added)
+
+
+def _spread_one(keys: pl.DataFrame,
+                decide: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """Decide a frame whose key columns are all null: one decision for every row."""
+    decided = decide(keys.head(1))
+    added = [name for name in decided.columns if name not in keys.columns]
+    return decided.select(pl.col(added).gather(pl.repeat(0, keys.height, eager=True)))
