@@ -427,19 +427,20 @@ def effective_role(role: pl.Expr, params: AttributionParams) -> pl.Expr:
 
 
 def user_roles(users: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
-    """Return ``source, user_id, role, effective_role, team`` keyed by owner id and user id.
+    """Return ``source, user_id, role, effective_role, team, owner_id`` by both user keys.
 
     HubSpot records name their creator by user id (``crm_user_id``) and their owner by owner
-    id (``source_id``), so both keys are listed.
+    id (``source_id``), so both keys are listed; ``owner_id`` is the user's owner id, the
+    one reps are credited, named and given targets under.
     """
     base = users.select("source", "source_id", "crm_user_id", "role", "team",
                         effective_role(pl.col("role"), params).alias("effective_role"))
     by_id = base.select("source", pl.col("source_id").alias("user_id"), "role",
-                        "effective_role", "team")
+                        "effective_role", "team", pl.col("source_id").alias("owner_id"))
     by_crm_id = (base.filter(pl.col("crm_user_id").is_not_null()
                              & (pl.col("crm_user_id") != pl.col("source_id")))
                  .select("source", pl.col("crm_user_id").alias("user_id"), "role",
-                         "effective_role", "team"))
+                         "effective_role", "team", pl.col("source_id").alias("owner_id")))
     return pl.concat([by_id, by_crm_id]).unique(["source", "user_id"], keep="first",
                                                 maintain_order=True)
 

@@ -8,7 +8,8 @@ not used, because people with the same name at one mail domain are often differe
 
 Clusters are found by label propagation: each record starts with its rank by creation time
 and repeatedly takes the smallest label among records sharing a key, so every person's label
-is the rank of its earliest record, whose id becomes the ``person_id``.
+is the rank of its earliest record, whose id becomes the ``person_id``. Only records that
+share a key with another record take part; every other record is a person of its own.
 """
 
 from __future__ import annotations

@@ -238,8 +238,10 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
             pl.col("channel").fill_null("unknown"),
             local_date(pl.col("created_at"), timezone).alias("created_local_date"),
             # Credited rep: the creator when the creator counts as sales, else the owner at
-            # creation (the current owner when the CRM keeps no owner history).
-            pl.when(pl.col("_creator_role") == "sales").then(pl.col("created_by"))
+            # creation (the current owner when the CRM keeps no owner history). A HubSpot
+            # creator is a user id, so it is credited under the user's owner id.
+            pl.when(pl.col("_creator_role") == "sales")
+            .then(pl.coalesce(user_lookup(users, "created_by", "owner_id"), "created_by"))
             .otherwise(pl.coalesce("owner_at_creation", "owner_id")).alias("rep_id"),
         )
         .with_columns(user_lookup(users, "rep_id", "team").alias("team"))

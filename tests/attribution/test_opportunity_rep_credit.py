@@ -187,8 +187,6 @@ def test_association_creator_team(small_world: dict[str, KpiInputs], way: str) -
     assert team == "East"
 
 
-@pytest.mark.xfail(strict=True, reason="a HubSpot creator is credited by user id (901), "
-                   "while owners, names, targets and effort use the owner id (H1)")
 @pytest.mark.parametrize("way", ["attribution links", "warehouse"])
 def test_hubspot_creator_credited_by_owner_id(small_world: dict[str, KpiInputs],
                                               way: str) -> None:
