@@ -357,10 +357,12 @@ def _facts(leads: pl.DataFrame, opportunities: pl.DataFrame, frames: CanonicalFr
     """
     records = _records(leads, opportunities)
     records = _with_roles(records, frames.users, params)
-    records = records.join(
+    # Joining only the key columns and adding the flag beside them spares copying every
+    # column of the records.
+    records = records.hstack(records.select("source", "account_id").join(
         frames.accounts.select("source", pl.col("source_id").alias("account_id"),
                                "is_abm_target").unique(["source", "account_id"]),
-        on=["source", "account_id"], how="left", maintain_order="left")
+        on=["source", "account_id"], how="left", maintain_order="left").select("is_abm_target"))
     if history:
         records = account_history(records, frames.opportunities, frames.activities, params)
     else:
@@ -491,9 +493,8 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
         keyed = keyed & only
     positions = keyed.arg_true()
     # Records with an account, by creation time; ``_row`` is the position among them.
-    left = (records.filter(keyed)
-            .select("source", "account_id", "created_at", "opportunity_type")
-            .with_row_index("_row").sort("created_at")
+    left = (records.select("source", "account_id", "created_at", "opportunity_type")
+            .filter(keyed).with_row_index("_row").sort("created_at")
             .with_columns(local_date(pl.col("created_at"), params.timezone)
                           .alias("created_local_date")))
 
@@ -825,12 +826,12 @@ def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
                              pl.int_range(pl.len(), dtype=pl.UInt32).alias("lead_row"),
                              rank.alias("_lead_rank"))
     pairs = [
-        opportunities.filter(pl.col("lead_id").is_not_null()).select(
+        opportunities.select(
             "source", pl.col("source_id").alias("opportunity_id"), "lead_id",
-            pl.lit(1).alias("priority")),
-        leads.filter(pl.col("opportunity_id").is_not_null()).select(
+            pl.lit(1).alias("priority")).filter(pl.col("lead_id").is_not_null()),
+        leads.select(
             "source", "opportunity_id", pl.col("source_id").alias("lead_id"),
-            pl.lit(2).alias("priority")),
+            pl.lit(2).alias("priority")).filter(pl.col("opportunity_id").is_not_null()),
     ]
     from_object = pl.col("from_object").str.to_lowercase()
     to_object = pl.col("to_object").str.to_lowercase()
@@ -842,14 +843,16 @@ def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
         .select("source", pl.col("to_id").alias("opportunity_id"),
                 pl.col("from_id").alias("lead_id")),
     ]).with_columns(pl.lit(3).alias("priority")))
-    with_contact = opportunities.filter(pl.col("contact_id").is_not_null()).select(
-        "source", pl.col("source_id").alias("opportunity_id"), "contact_id")
+    with_contact = opportunities.select(
+        "source", pl.col("source_id").alias("opportunity_id"), "contact_id").filter(
+        pl.col("contact_id").is_not_null())
     pairs.append(pl.concat([
         with_contact.join(leads.select("source", pl.col("source_id").alias("contact_id"),
                                        pl.col("source_id").alias("lead_id")),
                           on=["source", "contact_id"]),
-        with_contact.join(leads.filter(pl.col("contact_id").is_not_null())
-                          .select("source", "contact_id", pl.col("source_id").alias("lead_id")),
+        with_contact.join(leads.select("source", "contact_id",
+                                       pl.col("source_id").alias("lead_id"))
+                          .filter(pl.col("contact_id").is_not_null()),
                           on=["source", "contact_id"]),
     ]).select("source", "opportunity_id", "lead_id", pl.lit(4).alias("priority")))
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import calendar
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -116,8 +117,8 @@ class KpiInputs:
     activities: pl.DataFrame
     users: pl.DataFrame          # source, user_id, role, effective_role, team
     params: KpiParams
-    # every lead: source, source_id, contact_id, person_id, person_origin (the origin the
-    # person is counted under)
+    # every lead: source, source_id, contact_id, person_id, sgl_person (the person counts
+    # as an SGL)
     lead_records: pl.DataFrame
 
 
@@ -226,6 +227,21 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
     decisions = frames.attribution.select("source", "record_kind", "source_id", "origin",
                                           "channel")
 
+    # Activities need nothing from the rest, so their months are found beside it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sgl-kpi-activities") as pool:
+        activity_periods = pool.submit(
+            lambda: _periods(local_date(frames.activities.get_column("occurred_at"), timezone)))
+        inputs = _prepare_records(frames, params, links, users, decisions)
+        inputs.activities = frames.activities.with_columns(
+            activity_periods.result().alias("period"))
+    logger.debug("KPI inputs: %d persons, %d opportunities, %d activities",
+                 inputs.leads.height, inputs.opportunities.height, inputs.activities.height)
+    return inputs
+
+
+def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataFrame | None,
+                     users: pl.DataFrame, decisions: pl.DataFrame) -> KpiInputs:
+    timezone = params.timezone
     leads = _with_person_order(frames.leads)
     if links is None:
         links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
@@ -300,17 +316,14 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
         .with_columns(user_lookup(users, "rep_id", "team").alias("team"))
     )
 
-    activities = frames.activities.with_columns(_periods(
-        local_date(frames.activities.get_column("occurred_at"), timezone)).alias("period"))
-    logger.debug("KPI inputs: %d persons, %d opportunities, %d activities",
-                 counted.height, opportunities.height, activities.height)
-    # Ranks are positions 0..n-1, so the origin of each person's first lead moves by rank.
-    origin_by_rank = _spread(firsts.get_column("origin"), firsts.get_column("person_rank"),
-                             leads.height)
+    # Ranks are positions 0..n-1, so whether each person counts as an SGL moves by rank.
+    sgl_by_rank = _spread(firsts.select(pl.col("origin") == "sales").to_series(),
+                          firsts.get_column("person_rank"), leads.height)
     lead_records = leads.select(
         "source", "source_id", "contact_id", "person_id",
-        pl.lit(origin_by_rank).gather(pl.col("person_label")).alias("person_origin"))
-    return KpiInputs(leads=counted, opportunities=opportunities, activities=activities,
+        pl.lit(sgl_by_rank).gather(pl.col("person_label")).fill_null(value=False)
+        .alias("sgl_person"))
+    return KpiInputs(leads=counted, opportunities=opportunities, activities=frames.activities,
                      users=users, params=params, lead_records=lead_records)
 
 
@@ -345,8 +358,8 @@ def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
         "source", "source_id", "person_id", "origin", "channel", "created_at",
         "created_local_date", "rep_id", "team", "_qualified_date", "_won_date", "person_rank",
         "person_label").filter(pl.col("person_rank") == pl.col("person_label"))
-    shared = leads.filter(pl.col("person_rank") != pl.col("person_label")).select(
-        "person_label").unique()
+    shared = leads.select("person_rank", "person_label").filter(
+        pl.col("person_rank") != pl.col("person_label")).select("person_label").unique()
     person_dates = (
         leads.join(shared, on="person_label", how="semi")
         .group_by("person_label")
@@ -609,7 +622,7 @@ def _effort_activities(inputs: KpiInputs, activities: pl.DataFrame) -> pl.DataFr
     """Keep the activities that count as prospecting effort."""
     # An activity on any record of an SGL person counts: the lead, its converted contact or
     # the same person's record in the other CRM.
-    records = inputs.lead_records.filter(pl.col("person_origin") == "sales")
+    records = inputs.lead_records.filter(pl.col("sgl_person"))
     record_people = pl.concat([
         records.select("source", pl.col("source_id").alias("_record")),
         records.filter(pl.col("contact_id").is_not_null())
@@ -794,14 +807,13 @@ def velocity(inputs: KpiInputs, month: str) -> pl.DataFrame:
     intervals, with 1 negative interval.
     """
     leads = inputs.leads
-    created_to_sql = leads.filter(
-        pl.col("qualified_date").is_not_null()
-        & (_period(pl.col("qualified_date")) == month)).select(
+    first, last = month_bounds(month)
+    created_to_sql = leads.filter(pl.col("qualified_date").is_between(first, last)).select(
         "origin", (pl.col("qualified_date") - pl.col("created_local_date")).dt.total_days()
         .alias("_days"), pl.lit("created_to_sql").alias("measure"))
     sql_to_won = leads.filter(
-        pl.col("won_date").is_not_null() & pl.col("qualified_date").is_not_null()
-        & (_period(pl.col("won_date")) == month)).select(
+        pl.col("won_date").is_between(first, last)
+        & pl.col("qualified_date").is_not_null()).select(
         "origin", (pl.col("won_date") - pl.col("qualified_date")).dt.total_days()
         .alias("_days"), pl.lit("sql_to_won").alias("measure"))
     grid = pl.DataFrame({"measure": ["created_to_sql"] * len(ORIGINS)
@@ -881,16 +893,20 @@ KPI_NAMES = ("lead_counts", "sgl_counts", "target_attainment", "cohort_rates", "
 def all_kpis(inputs: KpiInputs, month: str, as_of: date) -> dict[str, pl.DataFrame]:
     """Compute every KPI of ``month`` as of ``as_of``, keyed by name."""
     month_bounds(month)
-    return {
-        "lead_counts": lead_counts(inputs, month),
-        "sgl_counts": sgl_counts(inputs, month),
-        "target_attainment": target_attainment(inputs, month),
-        "cohort_rates": cohort_rates(inputs, month, as_of),
-        "cost_per_sgl": cost_per_sgl(inputs, month),
-        "won_deal_size": won_deal_size(inputs, month),
-        "realized_ltv": realized_ltv(inputs, month, as_of),
-        "pipeline_mix": pipeline_mix(inputs, month),
-        "velocity": velocity(inputs, month),
-        "best_actions": best_actions(inputs, month),
-        "lost_learnings": lost_learnings(inputs, month),
+    calls: dict[str, Callable[[], pl.DataFrame]] = {
+        "lead_counts": lambda: lead_counts(inputs, month),
+        "sgl_counts": lambda: sgl_counts(inputs, month),
+        "target_attainment": lambda: target_attainment(inputs, month),
+        "cohort_rates": lambda: cohort_rates(inputs, month, as_of),
+        "cost_per_sgl": lambda: cost_per_sgl(inputs, month),
+        "won_deal_size": lambda: won_deal_size(inputs, month),
+        "realized_ltv": lambda: realized_ltv(inputs, month, as_of),
+        "pipeline_mix": lambda: pipeline_mix(inputs, month),
+        "velocity": lambda: velocity(inputs, month),
+        "best_actions": lambda: best_actions(inputs, month),
+        "lost_learnings": lambda: lost_learnings(inputs, month),
     }
+    # The KPIs are independent and Polars releases the GIL, so two run at a time.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sgl-kpi") as pool:
+        running = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in running.items()}
