@@ -385,16 +385,20 @@ def _refine_dormant(decided: pl.DataFrame, frames: CanonicalFrames,
     candidates = decided.select(
         (pl.col("origin") == "sales") & ~pl.col("channel_explicit")
         & pl.col("channel").is_in(list(params.dormant_channels))
-        & pl.col("account_id").is_not_null()).to_series()
+        & pl.col("account_id").is_not_null() & pl.col("created_at").is_not_null()
+    ).to_series()
     if not candidates.any():
         return decided
-    decided = account_history(decided.drop(*HISTORY_FACTS), frames.opportunities,
-                              frames.activities, params, only=candidates)
     positions = candidates.arg_true()
-    refined = _apply_dormant(
-        decided.select("origin", "channel", "channel_rule", "channel_explicit",
-                       dormant_signal_expr(params).alias("dormant_signal"))
-        .select(pl.all().gather(positions)), params)
+    subset = decided.select(
+        "source", "account_id", "created_at", "opportunity_type", "origin", "channel",
+        "channel_rule", "channel_explicit").select(pl.all().gather(positions))
+    facts = history_facts(subset.select("source", "account_id", "created_at",
+                                        "opportunity_type"),
+                          frames.opportunities, frames.activities, params)
+    # Only the decision columns go back: without kept details nobody reads the facts.
+    refined = _apply_dormant(subset.hstack(facts).with_columns(
+        dormant_signal_expr(params).alias("dormant_signal")), params)
     return decided.with_columns(
         decided.get_column(name).scatter(positions, refined.get_column(name))
         for name in ("channel", "channel_rule", "dormant_signal"))
@@ -478,23 +482,40 @@ def local_date(expr: pl.Expr, timezone: str) -> pl.Expr:
 
 
 def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
-                    activities: pl.DataFrame, params: AttributionParams,
-                    only: pl.Series | None = None) -> pl.DataFrame:
-    """Add the account's history before each record's creation (of the ``only`` rows).
+                    activities: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
+    """Add the account's history before each record's creation.
 
     Columns added: ``days_since_last_activity`` (local dates),
     ``days_since_last_closed_opportunity``, ``last_closed_lost``, ``former_customer``.
     Date-only ``closed_at`` is compared with the record's local creation date, strictly
-    before it, so the record's own events never count as its history.
+    before it, so the record's own events never count as its history. Records without an
+    account or creation time get null days and false flags.
     """
     keyed = records.select(pl.col("account_id").is_not_null()
                            & pl.col("created_at").is_not_null()).to_series()
-    if only is not None:
-        keyed = keyed & only
     positions = keyed.arg_true()
-    # Records with an account, by creation time; ``_row`` is the position among them.
-    left = (records.select("source", "account_id", "created_at", "opportunity_type")
-            .filter(keyed).with_row_index("_row").sort("created_at")
+    facts = history_facts(
+        records.select("source", "account_id", "created_at", "opportunity_type").filter(keyed),
+        opportunities, activities, params)
+    spread = {}
+    for name, default in (("days_since_last_activity", None),
+                          ("days_since_last_closed_opportunity", None),
+                          ("last_closed_lost", False), ("former_customer", False)):
+        values = facts.get_column(name)
+        spread[name] = pl.repeat(default, records.height, dtype=values.dtype,
+                                 eager=True).scatter(positions, values)
+    return records.with_columns(**spread)
+
+
+def history_facts(records: pl.DataFrame, opportunities: pl.DataFrame,
+                  activities: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
+    """Return the account-history facts of ``records``, one row each and in their order.
+
+    ``records`` has ``source``, ``account_id``, ``created_at`` (neither null) and
+    ``opportunity_type``; the columns returned are those :func:`account_history` adds.
+    """
+    # By creation time; ``_row`` is the position in ``records``.
+    left = (records.with_row_index("_row").sort("created_at")
             .with_columns(local_date(pl.col("created_at"), params.timezone)
                           .alias("created_local_date")))
 
@@ -559,18 +580,8 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
          | folded_in(left, "opportunity_type", existing_types)).alias("former_customer"),
     )
 
-    # Facts exist for records with an account only; spread them over all records.
-    targets = positions.gather(facts.get_column("_row"))
-    spread = {}
-    for name, default in (("days_since_last_activity", None),
-                          ("days_since_last_closed_opportunity", None),
-                          ("last_closed_lost", False), ("former_customer", False)):
-        values = facts.get_column(name)
-        if default is not None:
-            values = values.fill_null(default)
-        spread[name] = pl.repeat(default, records.height, dtype=values.dtype,
-                                 eager=True).scatter(targets, values)
-    return records.with_columns(**spread)
+    return facts.sort("_row").drop("_row").with_columns(
+        pl.col("last_closed_lost").fill_null(value=False))
 
 
 def folded_in(frame: pl.DataFrame, column: str, folded: Sequence[str]) -> pl.Expr:
