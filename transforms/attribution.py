@@ -267,10 +267,11 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     ``AttributionResult.details`` empty: the facts of every record are several times the
     table's size, and only explanations and review lists read them.
     """
-    # Persons and opportunity links need none of the facts below, so they are found beside
-    # them; Polars releases the GIL while it computes, so both cores stay busy.
+    # Persons need none of the facts below, so they are resolved beside them; Polars
+    # releases the GIL while it computes, so both cores stay busy.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sgl-identity") as pool:
-        resolving = pool.submit(_persons_and_links, frames)
+        resolving = pool.submit(resolve_persons, frames.leads, frames.accounts)
+        pairs = link_pairs(frames.leads, frames.opportunities, frames.associations)
 
         leads = frames.leads.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
         opportunities = frames.opportunities.with_columns(
@@ -287,7 +288,8 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
         del facts
         if not history_first:
             decided = _refine_dormant(decided, frames, params)
-        persons, links = resolving.result()
+        persons = resolving.result()
+    links = rank_links(pairs, persons.get_column("rank"))
 
     # resolve_persons keeps the order of the leads, so its columns attach by position.
     lead_row = pl.col("lead_row")
@@ -308,13 +310,6 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     logger.info("attribution decided %d leads and %d opportunities", leads.height,
                 opportunities.height)
     return AttributionResult(table=stamped, details=details, persons=persons, links=links)
-
-
-def _persons_and_links(frames: CanonicalFrames) -> tuple[pl.DataFrame, pl.DataFrame]:
-    persons = resolve_persons(frames.leads, frames.accounts)
-    links = link_opportunities(frames.leads, frames.opportunities, frames.associations,
-                               persons.get_column("rank"))
-    return persons, links
 
 
 def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> CanonicalFrames:
@@ -829,13 +824,17 @@ def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
     ``leads`` and ``opportunities``. ``lead_rank`` is :func:`creation_rank` of ``leads`` when
     the caller has it already.
     """
-    # Integer positions stand in for the string keys once pairs are found. The lead's
-    # creation rank orders leads by creation time, then source and id, as the rule requires.
     rank = creation_rank(leads) if lead_rank is None else lead_rank
+    return rank_links(link_pairs(leads, opportunities, associations), rank)
+
+
+def link_pairs(leads: pl.DataFrame, opportunities: pl.DataFrame,
+               associations: pl.DataFrame) -> pl.DataFrame:
+    """Find the (opportunity, lead) pairs of :func:`link_opportunities`, not yet ranked."""
+    # Integer positions stand in for the string keys once pairs are found.
     lead_keys = leads.select("source", pl.col("source_id").alias("lead_id"),
                              pl.col("created_at").alias("lead_created_at"),
-                             pl.int_range(pl.len(), dtype=pl.UInt32).alias("lead_row"),
-                             rank.alias("_lead_rank"))
+                             pl.int_range(pl.len(), dtype=pl.UInt32).alias("lead_row"))
     pairs = [
         opportunities.select(
             "source", pl.col("source_id").alias("opportunity_id"), "lead_id",
@@ -870,15 +869,25 @@ def link_opportunities(leads: pl.DataFrame, opportunities: pl.DataFrame,
     known_opportunities = opportunities.select(
         "source", pl.col("source_id").alias("opportunity_id"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("opportunity_row"))
-    linked = (
+    return (
         pl.concat([pair.with_columns(pl.col("priority").cast(pl.Int8)) for pair in pairs])
         .join(lead_keys, on=["source", "lead_id"], how="inner")
         .join(known_opportunities, on=["source", "opportunity_id"], how="inner")
         .group_by("opportunity_row", "lead_row")
-        .agg(pl.col("source", "opportunity_id", "lead_id", "lead_created_at", "_lead_rank")
-             .first(), pl.col("priority").min())
-        .sort("opportunity_row", "priority", "_lead_rank")
+        .agg(pl.col("source", "opportunity_id", "lead_id", "lead_created_at").first(),
+             pl.col("priority").min())
     )
+
+
+def rank_links(pairs: pl.DataFrame, lead_rank: pl.Series) -> pl.DataFrame:
+    """Order :func:`link_pairs` output and mark the pair each opportunity inherits from.
+
+    ``lead_rank`` is :func:`creation_rank` of the leads, which orders them by creation
+    time, then source and id, as the inheritance rule requires.
+    """
+    linked = pairs.with_columns(
+        pl.lit(lead_rank).gather(pl.col("lead_row")).alias("_lead_rank")).sort(
+        "opportunity_row", "priority", "_lead_rank")
     return linked.with_columns(
         # Sorted by opportunity, so each opportunity's first pair is where the row changes.
         pl.col("opportunity_row").ne_missing(pl.col("opportunity_row").shift(1))
