@@ -288,6 +288,10 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
         del facts
         if not history_first:
             decided = _refine_dormant(decided, frames, params)
+        if not keep_details:
+            # The facts are no longer read, and dropping them frees several columns per record.
+            decided = decided.select(*RECORD_KEY, "object", "lead_row", "opportunity_row",
+                                     "origin_set", "channel_set", *DECIDED_COLUMNS)
         persons = resolving.result()
     links = rank_links(pairs, persons.get_column("rank"))
 
@@ -373,9 +377,9 @@ def _refine_dormant(decided: pl.DataFrame, frames: CanonicalFrames,
                     params: AttributionParams) -> pl.DataFrame:
     """Measure account history for the records dormant revival may refine, then refine them.
 
-    ``decided`` was decided without history facts; the result equals deciding with them,
-    because no rule reads them and the refinement only touches sales-origin records whose
-    channel a person did not set and is one of the dormant channels.
+    ``decided`` was decided without history facts. The result equals deciding with them,
+    because no rule reads them. The refinement only touches sales-origin records whose
+    channel is one of the dormant channels and was not set by a person.
     """
     candidates = decided.select(
         (pl.col("origin") == "sales") & ~pl.col("channel_explicit")
@@ -391,7 +395,7 @@ def _refine_dormant(decided: pl.DataFrame, frames: CanonicalFrames,
     facts = history_facts(subset.select("source", "account_id", "created_at",
                                         "opportunity_type"),
                           frames.opportunities, frames.activities, params)
-    # Only the decision columns go back: without kept details nobody reads the facts.
+    # Only the decision columns go back, because without kept details no caller reads facts.
     refined = _apply_dormant(subset.hstack(facts).with_columns(
         dormant_signal_expr(params).alias("dormant_signal")), params)
     return decided.with_columns(

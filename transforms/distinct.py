@@ -26,14 +26,14 @@ def map_distinct(values: pl.Series, function: Callable[[pl.Series], pl.Series]) 
 
 def decide_distinct(keys: pl.DataFrame,
                     decide: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
-    """Run ``decide`` on the distinct rows of ``keys``; return its new columns per row.
+    """Run ``decide`` on the distinct rows of ``keys`` and return its new columns per row.
 
-    ``decide`` receives the distinct rows and returns them with extra columns, in any order;
-    the result has those extra columns, one row per row of ``keys`` and in the same order.
-    Null key values match each other.
+    ``decide`` receives the distinct rows and returns each of them once, in any order, with
+    extra columns. The result holds those extra columns for every row of ``keys``, in the
+    order of ``keys``. Null key values match each other.
     """
-    # Columns that are null throughout tell rows apart no better than a constant, so only
-    # the others are compared; decide still sees every column.
+    # Columns that are null throughout cannot tell rows apart, so only the others are
+    # compared. The decide function still receives every column.
     names = [name for name in keys.columns
              if keys.get_column(name).null_count() < keys.height]
     if not names:

@@ -180,7 +180,7 @@ def _labels(keyed: pl.DataFrame) -> pl.Series:
         return rank.alias("label")
     linked = coded.filter(candidates)
     for key in ("_email", "_name"):
-        # The hash stands in for the key only when no two distinct keys share one.
+        # The hash replaces the key only when no two distinct keys share a hash.
         values = linked.get_column(key)
         if linked.get_column(f"{key}_code").n_unique() != values.n_unique():
             linked = linked.with_columns(values.alias(f"{key}_code"))

@@ -284,8 +284,7 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
                           local_date(pl.col("converted_at"), timezone),
                           pl.col("_opportunity_created")).alias("_qualified_date"))
 
-    firsts = _person_firsts(leads)
-    counted = firsts.filter(pl.col("created_at").is_not_null())
+    counted = _person_firsts(leads)
     counted = counted.with_columns(
         _periods(counted.get_column("created_local_date")).alias("period")).select(
         "source", "source_id", "person_id", "origin", "channel", "created_at",
@@ -317,8 +316,11 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
     )
 
     # Ranks are positions 0..n-1, so whether each person counts as an SGL moves by rank.
-    sgl_by_rank = _spread(firsts.select(pl.col("origin") == "sales").to_series(),
-                          firsts.get_column("person_rank"), leads.height)
+    firsts = leads.select("person_rank", "person_label",
+                          (pl.col("origin") == "sales").alias("_sgl")).filter(
+        pl.col("person_rank") == pl.col("person_label"))
+    sgl_by_rank = _spread(firsts.get_column("_sgl"), firsts.get_column("person_rank"),
+                          leads.height)
     lead_records = leads.select(
         "source", "source_id", "contact_id", "person_id",
         pl.lit(sgl_by_rank).gather(pl.col("person_label")).fill_null(value=False)
@@ -352,24 +354,29 @@ def _spread(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
 def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
     """Keep each person's earliest lead, with the person's earliest SQL and won dates.
 
-    Most persons have one lead, so only the labels of persons with several are grouped.
+    Leads without a creation time are left out. Most persons have one lead, so only the
+    labels of persons with several are grouped, and only the needed columns are copied.
     """
-    firsts = leads.select(
-        "source", "source_id", "person_id", "origin", "channel", "created_at",
-        "created_local_date", "rep_id", "team", "_qualified_date", "_won_date", "person_rank",
-        "person_label").filter(pl.col("person_rank") == pl.col("person_label"))
     shared = leads.select("person_rank", "person_label").filter(
         pl.col("person_rank") != pl.col("person_label")).select("person_label").unique()
     person_dates = (
-        leads.join(shared, on="person_label", how="semi")
+        leads.select("person_label", "_qualified_date", "_won_date")
+        .join(shared, on="person_label", how="semi")
         .group_by("person_label")
         .agg(pl.col("_qualified_date").min().alias("_person_qualified"),
              pl.col("_won_date").min().alias("_person_won"))
     )
-    return firsts.join(person_dates, on="person_label", how="left",
-                       maintain_order="left").with_columns(
-        pl.coalesce("_person_qualified", "_qualified_date").alias("qualified_date"),
-        pl.coalesce("_person_won", "_won_date").alias("won_date"),
+    firsts = leads.select(
+        "source", "source_id", "person_id", "origin", "channel", "created_at",
+        "created_local_date", "rep_id", "team", "_qualified_date", "_won_date",
+        "person_rank", "person_label").filter((pl.col("person_rank") == pl.col("person_label"))
+                                              & pl.col("created_at").is_not_null())
+    dates = firsts.select("person_label").join(person_dates, on="person_label", how="left",
+                                               maintain_order="left")
+    return firsts.with_columns(
+        pl.coalesce(dates.get_column("_person_qualified"), "_qualified_date")
+        .alias("qualified_date"),
+        pl.coalesce(dates.get_column("_person_won"), "_won_date").alias("won_date"),
     )
 
 
