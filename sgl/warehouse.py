@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from sgl.errors import SchemaVersionError, WarehouseBusyError, WarehouseError
+from sgl.frames import contiguous
 from sgl.i18n import _
 from sgl.migrations import LATEST_VERSION, MIGRATIONS, RECORD_TABLES, Migration
 
@@ -565,7 +566,7 @@ class Warehouse:
     # -- helpers -----------------------------------------------------------------------
 
     def _frame(self, query: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
-        return self._connection.sql(query, params=list(parameters) or None).pl()
+        return contiguous(self._connection.sql(query, params=list(parameters) or None).pl())
 
     @contextmanager
     def _registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:

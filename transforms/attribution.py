@@ -38,6 +38,7 @@ from typing import Any
 
 import polars as pl
 
+from sgl.frames import contiguous
 from transforms.distinct import decide_distinct
 from transforms.identity import creation_rank, resolve_persons
 from transforms.rules import (
@@ -239,7 +240,7 @@ class CanonicalFrames:
             frame = canonical(item.name, frame)
             if "is_deleted" in frame.columns:
                 frame = frame.filter(~pl.col("is_deleted").fill_null(value=False))
-            setattr(self, item.name, frame)
+            setattr(self, item.name, contiguous(frame))
 
 
 @dataclass
@@ -411,6 +412,7 @@ def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("owner_at_creation", "owner_id").alias("owner_at_creation_id"),
         "account_id", pl.lit(None, dtype=pl.Utf8).alias("opportunity_type"),
         "crm_origin", "crm_channel", pl.col("_row").alias("lead_row"),
+        pl.lit(None, dtype=pl.UInt32).alias("opportunity_row"),
     )
     opportunity_records = opportunities.select(
         "source", "source_id", "object", pl.lit("opportunity").alias("record_kind"),
@@ -418,9 +420,12 @@ def _records(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, dtype=pl.Utf8).alias("record_source_detail"),
         pl.col("created_by").alias("creator_id"),
         pl.col("owner_id").alias("owner_at_creation_id"), "account_id", "opportunity_type",
-        "crm_origin", "crm_channel", pl.col("_row").alias("opportunity_row"),
+        "crm_origin", "crm_channel", pl.lit(None, dtype=pl.UInt32).alias("lead_row"),
+        pl.col("_row").alias("opportunity_row"),
     )
-    return pl.concat([lead_records, opportunity_records], how="diagonal_relaxed")
+    # Equal schemas let the frames be stacked without copying their columns.
+    return pl.concat([lead_records, opportunity_records.cast(lead_records.schema)],
+                     how="vertical")
 
 
 def effective_role(role: pl.Expr, params: AttributionParams) -> pl.Expr:

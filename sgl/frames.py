@@ -1,0 +1,22 @@
+"""Frame layout helpers shared by the warehouse and the transforms."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
+    """Return ``frame`` with every column in one contiguous chunk.
+
+    DuckDB results and Parquet files arrive in many chunks (one per row group or batch).
+    Several operations attribution uses copy such columns into one chunk on every call, so
+    rechunking once at reading made attribution and KPIs on 10M leads about 11% faster and
+    1.1 GiB smaller (BENCHMARKS.md). Columns are rechunked one at a time, so each old column
+    is freed before the next is copied, as long as nothing else holds the frame.
+    """
+    for name in frame.columns:
+        column = frame.get_column(name)
+        if column.n_chunks() > 1:
+            frame = frame.with_columns(column.rechunk())
+        del column
+    return frame
