@@ -337,8 +337,10 @@ def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> Canoni
         leads = frames.leads.join(
             result.persons.select("source", "source_id").hstack(persons),
             on=["source", "source_id"], how="left", maintain_order="left")
-    leads = leads.with_columns(pl.coalesce("_resolved", "person_id").alias("person_id")).drop(
-        "_resolved")
+    resolved = pl.coalesce("_resolved", "person_id")
+    if leads.get_column("_resolved").null_count() == 0:
+        resolved = pl.col("_resolved")  # the same values, without a copy
+    leads = leads.with_columns(resolved.alias("person_id")).drop("_resolved")
     return CanonicalFrames(
         leads=leads, opportunities=frames.opportunities, users=frames.users,
         accounts=frames.accounts, activities=frames.activities,

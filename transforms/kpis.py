@@ -332,14 +332,18 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
 def _decisions_of(frame: pl.DataFrame, decisions: pl.DataFrame, kind: str) -> pl.DataFrame:
     """Return ``origin`` and ``channel`` of each row of ``frame`` (null where undecided).
 
-    An attribution result lists records in the order of their frames; then the decisions
-    attach by position, else through a join on the record key.
+    An attribution result lists leads, then opportunities, each in the order of their
+    frames. Then the decisions attach by position without a copy, else through a join on
+    the record key.
     """
+    offset = 0 if kind == "lead" else decisions.height - frame.height
+    if offset >= 0 and decisions.height >= frame.height:
+        aligned = decisions.slice(offset, frame.height)
+        if (aligned.get_column("record_kind").eq(kind).all()
+                and aligned.get_column("source_id").equals(frame.get_column("source_id"))
+                and aligned.get_column("source").equals(frame.get_column("source"))):
+            return aligned.select("origin", "channel")
     own = decisions.filter(pl.col("record_kind") == kind)
-    if (own.height == frame.height
-            and own.get_column("source_id").equals(frame.get_column("source_id"))
-            and own.get_column("source").equals(frame.get_column("source"))):
-        return own.select("origin", "channel")
     return frame.select("source", "source_id").join(
         own.select("source", "source_id", "origin", "channel"), on=["source", "source_id"],
         how="left", maintain_order="left").select("origin", "channel")
