@@ -987,7 +987,8 @@ def incremental_scope(frames: CanonicalFrames, since: datetime,
     Changed records are leads, opportunities and activities loaded (or modified in the CRM)
     after ``since``, plus records whose write-back log grew. The scope is every lead of a
     person with a changed lead, every lead and opportunity on an account touched by a
-    change, and the leads and opportunities linked to either, closed over persons once more.
+    change, and the leads and opportunities linked to either, closed over persons and links
+    until every opportunity in it has the leads it may inherit from.
     """
     persons = persons if persons is not None else resolve_persons(frames.leads, frames.accounts)
     links = link_opportunities(frames.leads, frames.opportunities, frames.associations)
@@ -1028,17 +1029,32 @@ def incremental_scope(frames: CanonicalFrames, since: datetime,
                    on=["source", "opportunity_id"], how="semi")
         .select("source", pl.col("lead_id").alias("source_id")),
     ]).unique()
-    affected_persons = persons.join(leads, on=["source", "source_id"], how="semi").select(
-        "person_id").unique()
-    leads = persons.join(affected_persons, on="person_id", how="semi").select(
-        "source", "source_id")
-    opportunities = pl.concat([
+    base_opportunities = pl.concat([
         changed_opportunities,
         frames.opportunities.join(touched_accounts, on=["source", "account_id"], how="semi")
         .select("source", "source_id"),
-        links.join(leads.rename({"source_id": "lead_id"}), on=["source", "lead_id"], how="semi")
-        .select("source", pl.col("opportunity_id").alias("source_id")),
-    ]).unique()
+    ])
+    # Close the scope: every lead of a person in it, every opportunity linked to its leads,
+    # and every lead its opportunities inherit from, until nothing more is added.
+    while True:
+        affected_persons = persons.join(leads, on=["source", "source_id"], how="semi").select(
+            "person_id").unique()
+        leads = persons.join(affected_persons, on="person_id", how="semi").select(
+            "source", "source_id")
+        opportunities = pl.concat([
+            base_opportunities,
+            links.join(leads.rename({"source_id": "lead_id"}), on=["source", "lead_id"],
+                       how="semi").select("source", pl.col("opportunity_id").alias("source_id")),
+        ]).unique()
+        missing = (
+            links.join(opportunities.rename({"source_id": "opportunity_id"}),
+                       on=["source", "opportunity_id"], how="semi")
+            .select("source", pl.col("lead_id").alias("source_id"))
+            .join(leads, on=["source", "source_id"], how="anti").unique()
+        )
+        if missing.height == 0:
+            break
+        leads = pl.concat([leads, missing])
     logger.info("incremental attribution scope: %d leads, %d opportunities",
                 leads.height, opportunities.height)
     return RecordScope(leads=leads, opportunities=opportunities)
