@@ -622,12 +622,16 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
             continue
         last = (
             written.filter(pl.col("field").is_in(list(names)))
-            .sort("logged_at")
             .group_by("source", "object", "source_id")
-            .agg(pl.col("after").last().alias(f"last_written_{kind}"))
+            .agg(pl.col("after").sort_by("logged_at", maintain_order=True).last()
+                 .alias(f"last_written_{kind}"))
         )
-        records = records.join(last, on=["source", "object", "source_id"], how="left",
-                                  maintain_order="left")
+        # Only the key columns join, so the records' other columns are not copied.
+        records = records.hstack(
+            records.select("source", "object", "source_id")
+            .join(last, on=["source", "object", "source_id"], how="left",
+                  maintain_order="left")
+            .select(f"last_written_{kind}"))
 
     vocabularies = {
         "origin": _vocabulary(ORIGIN_LABELS),
