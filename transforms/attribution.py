@@ -602,6 +602,21 @@ def folded_in(frame: pl.DataFrame, column: str, folded: Sequence[str]) -> pl.Exp
                                 ).fill_null(value=False)
 
 
+def _last_writes(written: pl.DataFrame) -> pl.DataFrame:
+    """Return the latest ``after`` per record; of equal times, the later log row wins.
+
+    A log usually has one write per record and field, so the grouping is skipped when no
+    record repeats (a hash collision only sends the log through the grouping).
+    """
+    keys = ["source", "object", "source_id"]
+    written = written.select(*keys, "logged_at", "after")
+    if written.select(pl.struct(keys).hash().is_duplicated().any()).item():
+        if not written.get_column("logged_at").is_sorted():
+            written = written.sort("logged_at", maintain_order=True)
+        written = written.unique(subset=keys, keep="last")
+    return written.select(*keys, "after")
+
+
 def _vocabulary(labels: Mapping[str, Sequence[str]]) -> dict[str, str]:
     return {fold_text(value): key for key, values in labels.items() for value in (key, *values)}
 
@@ -620,12 +635,8 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
             records = records.with_columns(
                 pl.lit(None, dtype=pl.Utf8).alias(f"last_written_{kind}"))
             continue
-        last = (
-            written.filter(pl.col("field").is_in(list(names)))
-            .group_by("source", "object", "source_id")
-            .agg(pl.col("after").sort_by("logged_at", maintain_order=True).last()
-                 .alias(f"last_written_{kind}"))
-        )
+        last = _last_writes(written.filter(pl.col("field").is_in(list(names)))).rename(
+            {"after": f"last_written_{kind}"})
         # Only the key columns join, so the records' other columns are not copied.
         records = records.hstack(
             records.select("source", "object", "source_id")
