@@ -429,8 +429,12 @@ def _parquet(folder: Path, table: str) -> str:
     return str(folder / table / "*.parquet")
 
 
-def run_polars(folder: Path, month: str) -> dict:
-    """Attribute and compute every KPI; save the decisions, the persons and the figures."""
+def run_polars(folder: Path, month: str, after_writeback: bool = False) -> dict:
+    """Attribute and compute every KPI; save the decisions, the persons and the figures.
+
+    With ``after_writeback`` the frames first get a stored attribution, the CRM tags it
+    wrote and its write-back log (see :func:`written_back`), untimed.
+    """
     import polars as pl
 
     from sgl.frames import contiguous
@@ -451,6 +455,9 @@ def run_polars(folder: Path, month: str) -> dict:
     # many-chunk original is freed at once (see sgl.frames.contiguous).
     frames = CanonicalFrames(**{table: contiguous(pl.read_parquet(_parquet(folder, table)))
                                 for table in TABLES})
+    if after_writeback:
+        frames = written_back(frames, attribute(frames, rules, AttributionParams(),
+                                                datetime.now(UTC), keep_details=False).table)
     loaded = time.perf_counter()
     result = attribute(frames, rules, AttributionParams(), datetime.now(UTC), keep_details=False)
     attributed = time.perf_counter()
@@ -472,6 +479,43 @@ def run_polars(folder: Path, month: str) -> dict:
     return {"load_s": loaded - started, "attribution_s": attributed - loaded,
             "prepare_s": prepared - attributed, "kpis_s": finished - prepared,
             "cost_per_sgl_s": cost_seconds, "peak_mib": peak}
+
+
+def written_back(frames, table):
+    """Return ``frames`` as a write-back of ``table`` leaves them.
+
+    Every lead and opportunity carries its decided origin and channel in the CRM fields,
+    the write-back log has one ``written`` row per record for origin, channel, rule and
+    decision time, and ``table`` is the stored attribution.
+    """
+    import polars as pl
+
+    from sgl.frames import contiguous
+    from transforms.attribution import CanonicalFrames
+
+    logged_at = datetime.now(UTC)
+    fields = (("SGL_Origin__c", "origin"), ("SGL_Channel__c", "channel"),
+              ("SGL_Rule__c", "channel_rule"), ("SGL_Decided_At__c", "origin_rule"))
+    log = pl.concat([
+        table.select("source",
+                     pl.when(pl.col("record_kind") == "lead").then(pl.lit("Lead"))
+                     .otherwise(pl.lit("Opportunity")).alias("object"),
+                     "source_id", pl.lit(field).alias("field"), pl.col(column).alias("after"))
+        for field, column in fields
+    ]).with_columns(pl.lit("written").alias("result"), pl.lit(logged_at).alias("logged_at"))
+
+    def tagged(frame, kind):
+        tags = table.filter(pl.col("record_kind") == kind).select(
+            "source", "source_id", pl.col("origin").alias("crm_origin"),
+            pl.col("channel").alias("crm_channel"))
+        return contiguous(frame.drop("crm_origin", "crm_channel").join(
+            tags, on=["source", "source_id"], how="left", maintain_order="left"))
+
+    return CanonicalFrames(
+        users=frames.users, accounts=frames.accounts, activities=frames.activities,
+        leads=tagged(frames.leads, "lead"),
+        opportunities=tagged(frames.opportunities, "opportunity"),
+        writeback_log=contiguous(log), attribution=table)
 
 
 # -- duckdb ------------------------------------------------------------------------------
@@ -1029,7 +1073,8 @@ def compare(folder: Path, engine: str) -> list[str]:
 
 def _stage(stage: str, folder: Path, arguments: argparse.Namespace) -> dict:
     command = [sys.executable, __file__, "--stage", stage, "--data", str(folder),
-               "--size", str(arguments.size), "--month", arguments.month]
+               "--size", str(arguments.size), "--month", arguments.month,
+               *(["--after-writeback"] if arguments.after_writeback else [])]
     completed = subprocess.run(command, capture_output=True, text=True, check=False,
                                env=dict(os.environ))
     if completed.returncode != 0:
@@ -1109,6 +1154,11 @@ def main() -> int:
                         "pandas (default: all that are installed; polars is required).")
     parser.add_argument("--repeat", type=int, default=1,
                         help="Runs per engine; the median time is shown.")
+    parser.add_argument("--after-writeback", action="store_true",
+                        help="Time the Polars stage as a nightly run after write-back: every "
+                             "record carries the origin and channel written to it, the "
+                             "write-back log has four rows per record, and the previous "
+                             "decisions are stored.")
     parser.add_argument("--stage", choices=["generate", *ENGINES], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -1121,7 +1171,9 @@ def main() -> int:
             result = run_generate(arguments.data, arguments.size)
         else:
             runner = {"polars": run_polars, "duckdb": run_duckdb, "pandas": run_pandas}
-            result = runner[arguments.stage](arguments.data, arguments.month)
+            extra = ({"after_writeback": arguments.after_writeback}
+                     if arguments.stage == "polars" else {})
+            result = runner[arguments.stage](arguments.data, arguments.month, **extra)
         print(json.dumps(result))
         return 0
 
