@@ -268,31 +268,13 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     ``AttributionResult.details`` empty: the facts of every record are several times the
     table's size, and only explanations and review lists read them.
     """
-    # Persons need none of the facts below, so they are resolved beside them; Polars
-    # releases the GIL while it computes, so both cores stay busy.
+    # Persons need none of the facts, so they are resolved beside them; Polars releases the
+    # GIL while it computes, so both cores stay busy.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sgl-identity") as pool:
         resolving = pool.submit(resolve_persons, frames.leads, frames.accounts)
         pairs = link_pairs(frames.leads, frames.opportunities, frames.associations)
-
-        leads = frames.leads.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
-        opportunities = frames.opportunities.with_columns(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
-        if scope is not None:
-            leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
-            opportunities = opportunities.join(scope.opportunities,
-                                               on=["source", "source_id"], how="semi")
-        # Without rules on account history, only records dormant revival could refine need
-        # it, and those are known once the rules have decided.
-        history_first = keep_details or any(name in HISTORY_FACTS for name in rules.fields)
-        facts = _facts(leads, opportunities, frames, params, history=history_first)
-        decided = decide_records(facts, rules, params)
-        del facts
-        if not history_first:
-            decided = _refine_dormant(decided, frames, params)
-        if not keep_details:
-            # The facts are no longer read, and dropping them frees several columns per record.
-            decided = decided.select(*RECORD_KEY, "object", "lead_row", "opportunity_row",
-                                     "origin_set", "channel_set", *DECIDED_COLUMNS)
+        decided, lead_count = _decide_in_scope(frames, rules, params, scope,
+                                               keep_details=keep_details)
         persons = resolving.result()
     links = rank_links(pairs, persons.get_column("rank"))
 
@@ -303,7 +285,6 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
         pl.lit(persons.get_column("rank")).gather(lead_row).alias("rank"),
         pl.lit(persons.get_column("label")).gather(lead_row).alias("label"))
 
-    lead_count = leads.height
     lead_rows = _share_within_person(decided.head(lead_count))
     opportunity_rows = _inherit_from_leads(decided.slice(lead_count), lead_rows, links)
     details = pl.concat([lead_rows, opportunity_rows], how="diagonal_relaxed").drop(
@@ -312,9 +293,39 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
     stamped = _stamp(details.select(ATTRIBUTION_COLUMNS[:-2]), frames.attribution, now)
     details = details.hstack(stamped.select("decided_at", "computed_at")) if keep_details else None
 
-    logger.info("attribution decided %d leads and %d opportunities", leads.height,
-                opportunities.height)
+    logger.info("attribution decided %d leads and %d opportunities", lead_count,
+                stamped.height - lead_count)
     return AttributionResult(table=stamped, details=details, persons=persons, links=links)
+
+
+def _decide_in_scope(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams,
+                     scope: RecordScope | None, *, keep_details: bool,
+                     ) -> tuple[pl.DataFrame, int]:
+    """Decide each lead, then each opportunity, in scope on its own facts (steps 1 to 4).
+
+    Returns the records and how many of them are leads; ``lead_row`` and
+    ``opportunity_row`` are their positions in ``frames``.
+    """
+    leads = frames.leads.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+    opportunities = frames.opportunities.with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+    if scope is not None:
+        leads = leads.join(scope.leads, on=["source", "source_id"], how="semi")
+        opportunities = opportunities.join(scope.opportunities, on=["source", "source_id"],
+                                           how="semi")
+
+    # Without rules on account history, only records dormant revival may refine need it,
+    # and those are known once the rules have decided.
+    history_first = keep_details or any(name in HISTORY_FACTS for name in rules.fields)
+    decided = decide_records(_facts(leads, opportunities, frames, params,
+                                    history=history_first), rules, params)
+    if not history_first:
+        decided = _refine_dormant(decided, frames, params)
+    if not keep_details:
+        # The facts are no longer read, and dropping them frees several columns per record.
+        decided = decided.select(*RECORD_KEY, "object", "lead_row", "opportunity_row",
+                                 "origin_set", "channel_set", *DECIDED_COLUMNS)
+    return decided, leads.height
 
 
 def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> CanonicalFrames:
