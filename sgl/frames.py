@@ -12,7 +12,7 @@ def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
     Several operations attribution uses copy such columns into one chunk on every call, so
     rechunking once at reading made attribution and KPIs on 10M leads about 11% faster and
     1.1 GiB smaller (BENCHMARKS.md). Columns are rechunked one at a time, so each old column
-    is freed before the next is copied, as long as nothing else holds the frame.
+    is freed before the next is copied, as long as no other reference keeps the frame.
     """
     for name in frame.columns:
         column = frame.get_column(name)
@@ -20,3 +20,17 @@ def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
             frame = frame.with_columns(column.rechunk())
         del column
     return frame
+
+
+def spread(values: pl.Series, positions: pl.Series, height: int,
+           default: object = None) -> pl.Series:
+    """Place ``values`` at ``positions`` of a series of ``height`` rows filled with ``default``."""
+    return pl.repeat(default, height, dtype=values.dtype, eager=True).scatter(
+        positions, values).alias(values.name)
+
+
+def same_keys(left: pl.DataFrame, right: pl.DataFrame,
+              keys: tuple[str, ...] = ("source", "source_id")) -> bool:
+    """Tell whether both frames list the same records, by ``keys``, in the same order."""
+    return left.height == right.height and all(
+        left.get_column(key).equals(right.get_column(key)) for key in keys)

@@ -38,7 +38,7 @@ from typing import Any
 
 import polars as pl
 
-from sgl.frames import contiguous
+from sgl.frames import contiguous, same_keys, spread
 from transforms.distinct import decide_distinct
 from transforms.identity import creation_rank, resolve_persons
 from transforms.rules import (
@@ -338,11 +338,7 @@ def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> Canoni
     persons = result.persons.select(
         pl.col("person_id").alias("_resolved"), pl.col("rank").alias("person_rank"),
         pl.col("label").alias("person_label"))
-    aligned = (result.persons.height == frames.leads.height
-               and result.persons.get_column("source_id").equals(
-                   frames.leads.get_column("source_id"))
-               and result.persons.get_column("source").equals(frames.leads.get_column("source")))
-    if aligned:
+    if same_keys(result.persons, frames.leads):
         leads = frames.leads.hstack(persons)
     else:
         leads = frames.leads.join(
@@ -396,8 +392,7 @@ def _refine_dormant(decided: pl.DataFrame, frames: CanonicalFrames,
     channel is one of the dormant channels and was not set by a person.
     """
     candidates = decided.select(
-        (pl.col("origin") == "sales") & ~pl.col("channel_explicit")
-        & pl.col("channel").is_in(list(params.dormant_channels))
+        _may_turn_dormant(params)
         & pl.col("account_id").is_not_null() & pl.col("created_at").is_not_null()
     ).to_series()
     if not candidates.any():
@@ -514,14 +509,11 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
     facts = history_facts(
         records.select("source", "account_id", "created_at", "opportunity_type").filter(keyed),
         opportunities, activities, params)
-    spread = {}
-    for name, default in (("days_since_last_activity", None),
-                          ("days_since_last_closed_opportunity", None),
-                          ("last_closed_lost", False), ("former_customer", False)):
-        values = facts.get_column(name)
-        spread[name] = pl.repeat(default, records.height, dtype=values.dtype,
-                                 eager=True).scatter(positions, values)
-    return records.with_columns(**spread)
+    return records.with_columns(
+        spread(facts.get_column(name), positions, records.height, default)
+        for name, default in (("days_since_last_activity", None),
+                              ("days_since_last_closed_opportunity", None),
+                              ("last_closed_lost", False), ("former_customer", False)))
 
 
 def history_facts(records: pl.DataFrame, opportunities: pl.DataFrame,
@@ -604,13 +596,12 @@ def history_facts(records: pl.DataFrame, opportunities: pl.DataFrame,
 def folded_in(frame: pl.DataFrame, column: str, folded: Sequence[str]) -> pl.Expr:
     """Return an expression true where ``column`` folds to one of ``folded``, else false.
 
-    Folding runs once per distinct value of ``frame[column]``, in Python, instead of on every
-    row; the expression is only valid on ``frame``.
+    Folding runs once per distinct value of ``frame[column]`` instead of on every row, so
+    the expression is only valid on ``frame``.
     """
-    wanted = set(folded)
-    values = frame.get_column(column).drop_nulls().unique().to_list()
-    return pl.col(column).is_in([value for value in values if fold_text(value) in wanted]
-                                ).fill_null(value=False)
+    values = frame.get_column(column).drop_nulls().unique().to_frame("value")
+    matching = values.filter(fold_expr(pl.col("value")).is_in(list(folded)))
+    return pl.col(column).is_in(matching.get_column("value").implode()).fill_null(value=False)
 
 
 def _last_writes(written: pl.DataFrame) -> pl.DataFrame:
@@ -780,11 +771,15 @@ def dormant_signal_expr(params: AttributionParams) -> pl.Expr:
     return pl.lit(None, dtype=pl.Utf8) if chain is None else chain.otherwise(None)
 
 
+def _may_turn_dormant(params: AttributionParams) -> pl.Expr:
+    """Select sales-origin records in a dormant channel that no person set."""
+    return ((pl.col("origin") == "sales") & ~pl.col("channel_explicit")
+            & pl.col("channel").is_in(list(params.dormant_channels)))
+
+
 def _apply_dormant(frame: pl.DataFrame, params: AttributionParams) -> pl.DataFrame:
     """Refine the channel of sales-origin records by their ``dormant_signal``."""
-    refine = ((pl.col("origin") == "sales") & ~pl.col("channel_explicit")
-              & pl.col("channel").is_in(list(params.dormant_channels))
-              & pl.col("dormant_signal").is_not_null())
+    refine = _may_turn_dormant(params) & pl.col("dormant_signal").is_not_null()
     return frame.with_columns(
         pl.when(refine).then(pl.lit("dormant_revival")).otherwise(pl.col("channel"))
         .alias("channel"),
@@ -797,7 +792,7 @@ DECISION_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule"]
 
 
 def _share_within_person(leads: pl.DataFrame) -> pl.DataFrame:
-    """Give each lead its person's decision unless the lead holds a person-set value.
+    """Give each lead its person's decision unless the lead has a person-set value.
 
     ``leads`` carries ``person_id``, ``rank`` and ``label`` from identity resolution. The
     person's decision is that of its latest record with a person-set value, else of its

@@ -29,7 +29,7 @@ def decide_distinct(keys: pl.DataFrame,
     """Run ``decide`` on the distinct rows of ``keys`` and return its new columns per row.
 
     ``decide`` receives the distinct rows and returns each of them once, in any order, with
-    extra columns. The result holds those extra columns for every row of ``keys``, in the
+    extra columns. The result has those extra columns for every row of ``keys``, in the
     order of ``keys``. Null key values match each other.
     """
     # Columns that are null throughout cannot tell rows apart, so only the others are

@@ -18,6 +18,7 @@ import logging
 
 import polars as pl
 
+from sgl.frames import spread
 from transforms.distinct import map_distinct
 
 logger = logging.getLogger(__name__)
@@ -153,8 +154,7 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
         name_key = fold_series(names)
     elif with_domain.any():
         positions = with_domain.arg_true()
-        name_key = pl.repeat(None, names.len(), dtype=pl.Utf8, eager=True).scatter(
-            positions, fold_series(names.gather(positions)))
+        name_key = spread(fold_series(names.gather(positions)), positions, names.len())
     else:
         name_key = pl.repeat(None, names.len(), dtype=pl.Utf8, eager=True)
     return frame.with_columns(name_key.alias("name_key"))

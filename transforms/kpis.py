@@ -36,6 +36,7 @@ import polars as pl
 from babel.numbers import get_currency_precision
 
 from sgl.errors import SglError
+from sgl.frames import same_keys, spread
 from sgl.i18n import _
 from transforms.attribution import (
     AttributionParams,
@@ -277,8 +278,8 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
     )
     rows = per_lead.get_column("lead_row")
     leads = leads.with_columns(
-        _spread(per_lead.get_column("_opportunity_created"), rows, leads.height),
-        _spread(per_lead.get_column("_won_date"), rows, leads.height),
+        spread(per_lead.get_column("_opportunity_created"), rows, leads.height),
+        spread(per_lead.get_column("_won_date"), rows, leads.height),
     ).with_columns(
         pl.min_horizontal(local_date(pl.col("qualified_at"), timezone),
                           local_date(pl.col("converted_at"), timezone),
@@ -291,7 +292,7 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
         "created_local_date", "period", "rep_id", "team", "qualified_date", "won_date")
 
     inherited = links.filter(pl.col("is_inherited")).select("opportunity_row", "lead_row")
-    lead_row = _spread(inherited.get_column("lead_row"), inherited.get_column("opportunity_row"),
+    lead_row = spread(inherited.get_column("lead_row"), inherited.get_column("opportunity_row"),
                        frames.opportunities.height)
     opportunities = (
         convert_amounts(frames.opportunities, params)
@@ -301,13 +302,12 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
             pl.col("channel").fill_null("unknown"),
             pl.coalesce(pl.lit(leads.get_column("rep_id")).gather(lead_row), "owner_id")
             .alias("rep_id"),
-            local_date(pl.col("created_at"), timezone).alias("created_local_date"),
+            pl.lit(opportunity_created).alias("created_local_date"),
             pl.col("is_won").fill_null(value=False),
             pl.col("is_closed").fill_null(value=False),
         )
         .with_columns(
-            pl.lit(_periods(local_date(frames.opportunities.get_column("created_at"), timezone)))
-            .alias("created_period"),
+            pl.lit(_periods(opportunity_created)).alias("created_period"),
             pl.lit(_periods(frames.opportunities.get_column("closed_at"))).alias("closed_period"),
             pl.when(pl.col("origin") == "sales").then(pl.lit("sgl")).otherwise(pl.lit("other"))
             .alias("segment"),
@@ -319,7 +319,7 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
     firsts = leads.select("person_rank", "person_label",
                           (pl.col("origin") == "sales").alias("_sgl")).filter(
         pl.col("person_rank") == pl.col("person_label"))
-    sgl_by_rank = _spread(firsts.get_column("_sgl"), firsts.get_column("person_rank"),
+    sgl_by_rank = spread(firsts.get_column("_sgl"), firsts.get_column("person_rank"),
                           leads.height)
     lead_records = leads.select(
         "source", "source_id", "contact_id", "person_id",
@@ -337,22 +337,14 @@ def _decisions_of(frame: pl.DataFrame, decisions: pl.DataFrame, kind: str) -> pl
     the record key.
     """
     offset = 0 if kind == "lead" else decisions.height - frame.height
-    if offset >= 0 and decisions.height >= frame.height:
+    if offset >= 0:
         aligned = decisions.slice(offset, frame.height)
-        if (aligned.get_column("record_kind").eq(kind).all()
-                and aligned.get_column("source_id").equals(frame.get_column("source_id"))
-                and aligned.get_column("source").equals(frame.get_column("source"))):
+        if aligned.get_column("record_kind").eq(kind).all() and same_keys(aligned, frame):
             return aligned.select("origin", "channel")
     own = decisions.filter(pl.col("record_kind") == kind)
     return frame.select("source", "source_id").join(
         own.select("source", "source_id", "origin", "channel"), on=["source", "source_id"],
         how="left", maintain_order="left").select("origin", "channel")
-
-
-def _spread(values: pl.Series, rows: pl.Series, height: int) -> pl.Series:
-    """Place ``values`` at positions ``rows`` of a null series of ``height`` rows."""
-    return pl.repeat(None, height, dtype=values.dtype, eager=True).scatter(rows, values).alias(
-        values.name)
 
 
 def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
@@ -394,8 +386,8 @@ def _with_person_order(leads: pl.DataFrame) -> pl.DataFrame:
         leads = leads.with_columns(
             pl.coalesce("person_id", pl.col("source") + ":" + pl.col("source_id"))
             .alias("person_id"))
-    given = [name for name in ("person_rank", "person_label") if name in leads.columns]
-    if len(given) < 2 or any(leads.get_column(name).has_nulls() for name in given):
+    present = [name for name in ("person_rank", "person_label") if name in leads.columns]
+    if len(present) < 2 or any(leads.get_column(name).has_nulls() for name in present):
         leads = leads.with_columns(creation_rank(leads).alias("person_rank"))
         leads = leads.with_columns(
             pl.col("person_rank").min().over("person_id").alias("person_label"))
