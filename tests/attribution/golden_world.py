@@ -24,7 +24,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import polars as pl
+
+from sgl.warehouse import Warehouse
 from transforms.attribution import AttributionParams, CanonicalFrames, canonical
 from transforms.kpis import KpiParams
 
@@ -188,3 +192,20 @@ KPI_PARAMS = KpiParams(
     targets_by_rep={"U1": {"2025-04": 4, "default": 2}},
     targets_by_team={"West": {"2025-04": 0}},
 )
+
+
+# CRM object names for the tables whose rows the world builds without one.
+OBJECTS = {"users": "User", "accounts": "Account", "activities": "Task"}
+
+
+def save(warehouse_path: Path) -> None:
+    """Write the world's canonical tables into a new warehouse at ``warehouse_path``."""
+    world = frames()
+    with Warehouse.open(warehouse_path, write=True) as warehouse:
+        for table in ("users", "accounts", "leads", "opportunities", "activities"):
+            frame = getattr(world, table)
+            frame = frame.select([name for name in frame.columns
+                                  if name not in ("loaded_at", "modified_at")])
+            if "object" not in frame.columns:
+                frame = frame.with_columns(pl.lit(OBJECTS[table]).alias("object"))
+            warehouse.upsert(table, frame)

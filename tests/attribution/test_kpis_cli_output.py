@@ -8,16 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import polars as pl
 import pytest
 from rich.cells import cell_len
 
 from sgl.cli.app import main
-from sgl.warehouse import Warehouse
 from tests.attribution import golden_world as world
 from transforms.kpis import KPI_NAMES
 
-OBJECTS = {"users": "User", "accounts": "Account", "activities": "Task"}
 MONTH = ["--month", "2025-04", "--as-of", "2025-08-10"]
 # Ids and raw values that a table for people must not show.
 RAW = ("numerator", "denominator", "dormant_revival", "other_sales", "fiscal_ytd",
@@ -36,15 +33,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None,
         '[warehouse]\npath = "var/sgl.duckdb"\n'
         '[kpi]\nhourly_cost_by_role = { sales = 6000 }\n'
         'targets_by_rep = { U1 = { default = 4 } }\n', encoding="utf-8")
-    frames = world.frames()
-    with Warehouse.open(tmp_path / "var" / "sgl.duckdb", write=True) as warehouse:
-        for table in ("users", "accounts", "leads", "opportunities", "activities"):
-            frame = getattr(frames, table)
-            frame = frame.select([name for name in frame.columns
-                                  if name not in ("loaded_at", "modified_at")])
-            if "object" not in frame.columns:
-                frame = frame.with_columns(pl.lit(OBJECTS[table]).alias("object"))
-            warehouse.upsert(table, frame)
+    world.save(tmp_path / "var" / "sgl.duckdb")
     assert main(["attribute", "--full", "--format", "csv"]) == 0
     capsys.readouterr()
     return tmp_path

@@ -16,8 +16,6 @@ from sgl.settings import load_settings
 from sgl.warehouse import Warehouse
 from tests.attribution import golden_world as world
 
-OBJECTS = {"users": "User", "accounts": "Account", "activities": "Task"}
-
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> Path:
@@ -25,15 +23,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) ->
     (tmp_path / "sgl.toml").write_text(
         '[general]\ncurrency_rates = { USD = 150 }\n'
         '[warehouse]\npath = "var/sgl.duckdb"\n', encoding="utf-8")
-    frames = world.frames()
-    with Warehouse.open(tmp_path / "var" / "sgl.duckdb", write=True) as warehouse:
-        for table in ("users", "accounts", "leads", "opportunities", "activities"):
-            frame = getattr(frames, table)
-            frame = frame.select([name for name in frame.columns
-                                  if name not in ("loaded_at", "modified_at")])
-            if "object" not in frame.columns:
-                frame = frame.with_columns(pl.lit(OBJECTS[table]).alias("object"))
-            warehouse.upsert(table, frame)
+    world.save(tmp_path / "var" / "sgl.duckdb")
     return tmp_path
 
 
