@@ -154,7 +154,7 @@ def _period(expr: pl.Expr) -> pl.Expr:
 
 
 def _periods(dates: pl.Series) -> pl.Series:
-    """Format dates as ``YYYY-MM``, once per distinct date (a few hundred in a year)."""
+    """Format dates as ``YYYY-MM``, once per distinct date (at most 366 a year)."""
     return map_distinct(dates, lambda distinct: distinct.dt.strftime("%Y-%m"))
 
 
