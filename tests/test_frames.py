@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sgl.frames import contiguous, same_keys, spread
+from sgl.frames import contiguous, hstack_in_chunks, in_chunks_of, same_keys, spread
 
 
 def chunked_frame() -> pl.DataFrame:
@@ -39,6 +39,39 @@ def test_contiguous_empty_frame() -> None:
 
     assert result.height == 0
     assert result.schema == frame.schema
+
+
+def test_in_chunks_of_cuts_like_the_frame() -> None:
+    frame = chunked_frame()
+
+    result = in_chunks_of(pl.Series("flag", [True, False] * 3), frame)
+
+    assert result.chunk_lengths() == [2, 2, 2]
+    assert result.to_list() == [True, False] * 3
+
+
+def test_in_chunks_of_rechunks_a_differently_cut_column() -> None:
+    frame = chunked_frame()
+    column = pl.concat([pl.Series("n", [1, 2, 3]), pl.Series("n", [4, 5, 6])], rechunk=False)
+
+    result = in_chunks_of(column, frame)
+
+    assert result.chunk_lengths() == [2, 2, 2]
+    assert result.to_list() == [1, 2, 3, 4, 5, 6]
+
+
+def test_hstack_in_chunks_keeps_the_frame_uncopied() -> None:
+    # A column in one chunk beside three-chunk columns makes the next expression copy
+    # every column into one chunk; cut to the frame's chunks, nothing is copied.
+    frame = chunked_frame()
+    added = pl.DataFrame({"flag": [True, False] * 3})
+
+    plain = frame.hstack(added).with_columns((pl.col("id") * 2).alias("double"))
+    cut = hstack_in_chunks(frame, added).with_columns((pl.col("id") * 2).alias("double"))
+
+    assert plain.n_chunks("all") == [1, 1, 1, 1]
+    assert cut.n_chunks("all") == [3, 3, 3, 3]
+    assert cut.equals(plain)
 
 
 def test_spread_fills_other_rows() -> None:

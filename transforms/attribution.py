@@ -38,7 +38,7 @@ from typing import Any
 
 import polars as pl
 
-from sgl.frames import contiguous, same_keys, spread
+from sgl.frames import contiguous, hstack_in_chunks, in_chunks_of, same_keys, spread
 from transforms.distinct import decide_distinct
 from transforms.identity import creation_rank, resolve_persons
 from transforms.rules import (
@@ -285,8 +285,9 @@ def attribute(frames: CanonicalFrames, rules: RuleSet, params: AttributionParams
         pl.lit(persons.get_column("rank")).gather(lead_row).alias("rank"),
         pl.lit(persons.get_column("label")).gather(lead_row).alias("label"))
 
-    lead_rows = _share_within_person(decided.head(lead_count))
-    opportunity_rows = _inherit_from_leads(decided.slice(lead_count), lead_rows, links)
+    lead_rows = _share_within_person(decided.head(lead_count), explain=keep_details)
+    opportunity_rows = _inherit_from_leads(decided.slice(lead_count), lead_rows, links,
+                                           explain=keep_details)
     details = pl.concat([lead_rows, opportunity_rows], how="diagonal_relaxed").drop(
         "lead_row", "opportunity_row")
     del decided, lead_rows, opportunity_rows
@@ -368,7 +369,7 @@ def _facts(leads: pl.DataFrame, opportunities: pl.DataFrame, frames: CanonicalFr
     records = _with_roles(records, frames.users, params)
     # Joining only the key columns and adding the flag beside them spares copying every
     # column of the records.
-    records = records.hstack(records.select("source", "account_id").join(
+    records = hstack_in_chunks(records, records.select("source", "account_id").join(
         frames.accounts.select("source", pl.col("source_id").alias("account_id"),
                                "is_abm_target").unique(["source", "account_id"]),
         on=["source", "account_id"], how="left", maintain_order="left").select("is_abm_target"))
@@ -408,7 +409,8 @@ def _refine_dormant(decided: pl.DataFrame, frames: CanonicalFrames,
     refined = _apply_dormant(subset.hstack(facts).with_columns(
         dormant_signal_expr(params).alias("dormant_signal")), params)
     return decided.with_columns(
-        decided.get_column(name).scatter(positions, refined.get_column(name))
+        in_chunks_of(decided.get_column(name).scatter(positions, refined.get_column(name)),
+                     decided)
         for name in ("channel", "channel_rule", "dormant_signal"))
 
 
@@ -510,7 +512,8 @@ def account_history(records: pl.DataFrame, opportunities: pl.DataFrame,
         records.select("source", "account_id", "created_at", "opportunity_type").filter(keyed),
         opportunities, activities, params)
     return records.with_columns(
-        spread(facts.get_column(name), positions, records.height, default)
+        in_chunks_of(spread(facts.get_column(name), positions, records.height, default),
+                     records)
         for name, default in (("days_since_last_activity", None),
                               ("days_since_last_closed_opportunity", None),
                               ("last_closed_lost", False), ("former_customer", False)))
@@ -640,7 +643,7 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
         last = _last_writes(written.filter(pl.col("field").is_in(list(names)))).rename(
             {"after": f"last_written_{kind}"})
         # Only the key columns join, so the records' other columns are not copied.
-        records = records.hstack(
+        records = hstack_in_chunks(records,
             records.select("source", "object", "source_id")
             .join(last, on=["source", "object", "source_id"], how="left",
                   maintain_order="left")
@@ -665,7 +668,7 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
                                            pl.lit(value=False).alias(f"{kind}_unrecognized"))
             continue
         # The CRM value and our last write repeat across records: fold each pair once.
-        records = records.hstack(decide_distinct(
+        records = hstack_in_chunks(records, decide_distinct(
             keys, lambda distinct, outputs=outputs: distinct.with_columns(outputs)))
     return records
 
@@ -720,7 +723,7 @@ def decide_records(records: pl.DataFrame, rules: RuleSet,
     decided = decide_distinct(keys, lambda combos: _apply_dormant(
         _decide_fields(match_rules(combos, rules)), params).select(
         *names, *DECIDED_COLUMNS))
-    return records.hstack(decided)
+    return hstack_in_chunks(records, decided)
 
 
 DECIDED_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule", "origin_explicit",
@@ -791,12 +794,13 @@ def _apply_dormant(frame: pl.DataFrame, params: AttributionParams) -> pl.DataFra
 DECISION_COLUMNS = ["origin", "channel", "origin_rule", "channel_rule"]
 
 
-def _share_within_person(leads: pl.DataFrame) -> pl.DataFrame:
+def _share_within_person(leads: pl.DataFrame, *, explain: bool = True) -> pl.DataFrame:
     """Give each lead its person's decision unless the lead has a person-set value.
 
     ``leads`` carries ``person_id``, ``rank`` and ``label`` from identity resolution. The
     person's decision is that of its latest record with a person-set value, else of its
-    earliest record (rank equal to the label). Adds ``decided_by``, the deciding record.
+    earliest record (rank equal to the label). With ``explain``, adds ``decided_by``, the
+    deciding record.
     """
     has_set = leads.select(pl.col("origin_explicit") | pl.col("channel_explicit")).to_series()
     rank, label = leads.get_column("rank"), leads.get_column("label")
@@ -810,17 +814,22 @@ def _share_within_person(leads: pl.DataFrame) -> pl.DataFrame:
     # Most records decide for themselves; only the others look up the deciding record.
     borrows = (chosen != rank) & ~has_set
     key = pl.col("source") + ":" + pl.col("source_id")
-    decided_by = leads.get_column("person_id").clone()
-    other = (rank != label).arg_true()
-    if other.len():
-        decided_by = decided_by.scatter(
-            other, leads.select(key.gather(other)).to_series())
+    decided_by = None
+    if explain:
+        decided_by = leads.get_column("person_id").clone()
+        other = (rank != label).arg_true()
+        if other.len():
+            decided_by = decided_by.scatter(
+                other, leads.select(key.gather(other)).to_series())
     if not borrows.any():
-        return leads.with_columns(decided_by.alias("decided_by")).drop("rank", "label")
+        if decided_by is not None:
+            leads = leads.with_columns(decided_by.alias("decided_by"))
+        return leads.drop("rank", "label")
 
     positions = borrows.arg_true()
     wanted = chosen.gather(positions).to_frame("rank")
-    donors = leads.select("rank", *DECISION_COLUMNS, key.alias("decided_by")).join(
+    donors = leads.select("rank", *DECISION_COLUMNS,
+                          *([key.alias("decided_by")] if explain else [])).join(
         wanted.unique(), on="rank", how="semi")
     borrowed = wanted.join(donors, on="rank", how="left", maintain_order="left")
     # A person may have typed an origin and a channel that do not belong together; the
@@ -838,7 +847,9 @@ def _share_within_person(leads: pl.DataFrame) -> pl.DataFrame:
     positions, borrowed = positions.filter(found), borrowed.filter(found)
     columns = {name: leads.get_column(name).scatter(positions, borrowed.get_column(name))
                for name in DECISION_COLUMNS}
-    columns["decided_by"] = decided_by.scatter(positions, borrowed.get_column("decided_by"))
+    if decided_by is not None:
+        columns["decided_by"] = decided_by.scatter(positions,
+                                                   borrowed.get_column("decided_by"))
     return leads.with_columns(**columns).drop("rank", "label")
 
 
@@ -929,7 +940,11 @@ def rank_links(pairs: pl.DataFrame, lead_rank: pl.Series) -> pl.DataFrame:
 
 
 def _inherit_from_leads(opportunities: pl.DataFrame, leads: pl.DataFrame,
-                        links: pl.DataFrame) -> pl.DataFrame:
+                        links: pl.DataFrame, *, explain: bool = True) -> pl.DataFrame:
+    """Give each opportunity its inherited lead's decision, per field (see the module).
+
+    With ``explain``, adds ``decided_by`` and ``linked_lead_id``.
+    """
     inherited = links.filter(pl.col("is_inherited")).select(
         "opportunity_row", "lead_row", pl.col("lead_id").alias("linked_lead_id"))
     lead_decisions = leads.select(
@@ -958,7 +973,9 @@ def _inherit_from_leads(opportunities: pl.DataFrame, leads: pl.DataFrame,
         .otherwise(pl.lit("lead:") + pl.col("lead_origin_rule")).alias("origin_rule"),
     )
     lead_channel_fits = _mapped(pl.col("lead_channel"), ORIGIN_OF_CHANNEL) == pl.col("origin")
-    return frame.with_columns(
+    decided_by = (pl.when(has_lead).then(pl.col("source") + ":" + pl.col("linked_lead_id"))
+                  .otherwise(pl.col("source") + ":" + pl.col("source_id")))
+    frame = frame.with_columns(
         pl.when(~has_lead).then(pl.col("channel"))
         .when(pl.col("channel_set").is_not_null()).then(pl.col("channel_set"))
         .when(lead_channel_fits).then(pl.col("lead_channel"))
@@ -967,9 +984,9 @@ def _inherit_from_leads(opportunities: pl.DataFrame, leads: pl.DataFrame,
         .when(pl.col("channel_set").is_not_null()).then(pl.lit("explicit"))
         .when(lead_channel_fits).then(pl.lit("lead:") + pl.col("lead_channel_rule"))
         .otherwise(pl.lit("default:") + pl.col("origin")).alias("channel_rule"),
-        pl.when(has_lead).then(pl.col("source") + ":" + pl.col("linked_lead_id"))
-        .otherwise(pl.col("source") + ":" + pl.col("source_id")).alias("decided_by"),
+        *([decided_by.alias("decided_by")] if explain else []),
     ).drop(*[f"lead_{name}" for name in DECISION_COLUMNS])
+    return frame if explain else frame.drop("linked_lead_id")
 
 
 def _stamp(details: pl.DataFrame, previous: pl.DataFrame, now: datetime) -> pl.DataFrame:
