@@ -14,7 +14,14 @@ from sgl.attribution_store import read_frames
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
 from transforms.attribution import CanonicalFrames
-from transforms.kpis import KpiParams, all_kpis, lead_counts, month_bounds, prepare
+from transforms.kpis import (
+    KpiParams,
+    all_kpis,
+    counted_in,
+    lead_counts,
+    month_bounds,
+    prepare,
+)
 
 CRM_SOURCES = ("salesforce", "hubspot")
 
@@ -29,8 +36,7 @@ def collect(warehouse: Warehouse, settings: Settings, month: str,
 
     months = _months_back(month, TREND_MONTHS)
     previous_month, previous_year = months[-2], months[0]
-    sgl_leads = inputs.leads.filter((pl.col("period") == month)
-                                    & (pl.col("origin") == "sales"))
+    sgl_leads = inputs.leads.filter(counted_in(month) & (pl.col("origin") == "sales"))
     without_duration = inputs.activities.filter(
         (pl.col("period") == month) & pl.col("duration_minutes").is_null()).height
     snapshot = KpiSnapshot(

@@ -113,7 +113,9 @@ class KpiParams:
 class KpiInputs:
     """Canonical frames joined with their attribution, ready for the KPI functions."""
 
-    leads: pl.DataFrame          # one row per person: its earliest lead, with cohort dates
+    # every lead with its period and cohort dates; ``counted`` marks the one row per person
+    # that KPIs count (see _person_dates)
+    leads: pl.DataFrame
     opportunities: pl.DataFrame  # every opportunity, with amounts in the reporting currency
     activities: pl.DataFrame
     users: pl.DataFrame          # source, user_id, role, effective_role, team
@@ -285,11 +287,11 @@ def _prepare_records(frames: CanonicalFrames, params: KpiParams, links: pl.DataF
                           local_date(pl.col("converted_at"), timezone),
                           pl.col("_opportunity_created")).alias("_qualified_date"))
 
-    counted = _person_firsts(leads)
-    counted = counted.with_columns(
-        _periods(counted.get_column("created_local_date")).alias("period")).select(
+    leads = _person_dates(leads)
+    counted = leads.select(
         "source", "source_id", "person_id", "origin", "channel", "created_at",
-        "created_local_date", "period", "rep_id", "team", "qualified_date", "won_date")
+        "created_local_date", "period", "rep_id", "team", "qualified_date", "won_date",
+        "counted")
 
     inherited = links.filter(pl.col("is_inherited")).select("opportunity_row", "lead_row")
     lead_row = spread(inherited.get_column("lead_row"), inherited.get_column("opportunity_row"),
@@ -347,11 +349,14 @@ def _decisions_of(frame: pl.DataFrame, decisions: pl.DataFrame, kind: str) -> pl
         how="left", maintain_order="left").select("origin", "channel")
 
 
-def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
-    """Keep each person's earliest lead, with the person's earliest SQL and won dates.
+def _person_dates(leads: pl.DataFrame) -> pl.DataFrame:
+    """Mark the lead each person is counted by, with the person's earliest SQL and won dates.
 
-    Leads without a creation time are left out. Most persons have one lead, so only the
-    labels of persons with several are grouped, and only the needed columns are copied.
+    ``counted`` is true on each person's earliest lead that has a creation time. That row's
+    ``qualified_date`` and ``won_date`` are the earliest over all the person's leads; other
+    rows keep their own. Every lead stays, so no column is copied: filtering 10M leads down
+    to their persons copied 1.3 GiB. Most persons have one lead, so only the labels of
+    persons with several are grouped.
     """
     shared = leads.select("person_rank", "person_label").filter(
         pl.col("person_rank") != pl.col("person_label")).select("person_label").unique()
@@ -359,20 +364,20 @@ def _person_firsts(leads: pl.DataFrame) -> pl.DataFrame:
         leads.select("person_label", "_qualified_date", "_won_date")
         .join(shared, on="person_label", how="semi")
         .group_by("person_label")
-        .agg(pl.col("_qualified_date").min().alias("_person_qualified"),
-             pl.col("_won_date").min().alias("_person_won"))
+        .agg(pl.col("_qualified_date").min(), pl.col("_won_date").min())
     )
-    firsts = leads.select(
-        "source", "source_id", "person_id", "origin", "channel", "created_at",
-        "created_local_date", "rep_id", "team", "_qualified_date", "_won_date",
-        "person_rank", "person_label").filter((pl.col("person_rank") == pl.col("person_label"))
-                                              & pl.col("created_at").is_not_null())
-    dates = firsts.select("person_label").join(person_dates, on="person_label", how="left",
-                                               maintain_order="left")
-    return firsts.with_columns(
-        pl.coalesce(dates.get_column("_person_qualified"), "_qualified_date")
+    # Labels are the ranks of the persons' first leads, and ranks are 0..n-1, so the person
+    # dates move to those leads by rank.
+    labels, rank = person_dates.get_column("person_label"), pl.col("person_rank")
+    person_dates = [spread(person_dates.get_column(name), labels, leads.height)
+                    for name in ("_qualified_date", "_won_date")]
+    return leads.with_columns(
+        pl.coalesce(pl.lit(person_dates[0]).gather(rank), "_qualified_date")
         .alias("qualified_date"),
-        pl.coalesce(dates.get_column("_person_won"), "_won_date").alias("won_date"),
+        pl.coalesce(pl.lit(person_dates[1]).gather(rank), "_won_date").alias("won_date"),
+        ((rank == pl.col("person_label")) & pl.col("created_at").is_not_null())
+        .alias("counted"),
+        _periods(leads.get_column("created_local_date")).alias("period"),
     )
 
 
@@ -397,6 +402,11 @@ def _with_person_order(leads: pl.DataFrame) -> pl.DataFrame:
 # -- lead counts -------------------------------------------------------------------------
 
 
+def counted_in(month: str) -> pl.Expr:
+    """Select the leads created in ``month`` that their persons are counted by."""
+    return pl.col("counted") & (pl.col("period") == month)
+
+
 def _tidy(frame: pl.DataFrame, maturing: bool | pl.Expr = False) -> pl.DataFrame:
     flag = maturing if isinstance(maturing, pl.Expr) else pl.lit(maturing)
     return frame.with_columns(flag.alias("maturing"))
@@ -411,7 +421,7 @@ def sgl_counts(inputs: KpiInputs, month: str) -> pl.DataFrame:
     Example: three SGLs in 2025-04, two referrals by rep U1 (team A) and one network by U2
     (team B), give total 3; channel referral 2, network 1; rep U1 2, U2 1; team A 2, B 1.
     """
-    sgls = inputs.leads.filter((pl.col("period") == month) & (pl.col("origin") == "sales"))
+    sgls = inputs.leads.filter(counted_in(month) & (pl.col("origin") == "sales"))
     groupings = {"total": [], "channel": ["channel"], "rep": ["rep_id", "team"],
                  "team": ["team"]}
     parts = []
@@ -443,7 +453,7 @@ def lead_counts(inputs: KpiInputs, month: str) -> pl.DataFrame:
     Example: leads in 2025-04 of origins sales, sales, marketing give sales 2, marketing 1,
     partner 0 and unknown 0, plus one row per (origin, channel) that occurred.
     """
-    created = inputs.leads.filter(pl.col("period") == month)
+    created = inputs.leads.filter(counted_in(month))
     totals = pl.DataFrame({"origin": list(ORIGINS)}).join(
         created.group_by("origin").agg(pl.len().cast(pl.Int64).alias("value")),
         on="origin", how="left").with_columns(pl.col("value").fill_null(0),
@@ -512,7 +522,7 @@ def cohort_rates(inputs: KpiInputs, month: str, as_of: date) -> pl.DataFrame:
     """
     params = inputs.params
     _first, last = month_bounds(month)
-    created = inputs.leads.filter(pl.col("period") == month)
+    created = inputs.leads.filter(counted_in(month))
     rows = []
     for stage, event, window in (("sql", "qualified_date", params.window_days),
                                  ("won", "won_date", params.win_window_days)):
@@ -575,7 +585,7 @@ def cost_per_sgl(inputs: KpiInputs, month: str) -> pl.DataFrame:
         .agg(pl.col("_units").sum())
         .with_columns((pl.col("_units") / MINUTE_UNITS).alias("_minutes"))
     )
-    sgls = (inputs.leads.filter((pl.col("period") == month) & (pl.col("origin") == "sales"))
+    sgls = (inputs.leads.filter(counted_in(month) & (pl.col("origin") == "sales"))
             .group_by("source", "rep_id").agg(pl.len().cast(pl.Int64).alias("denominator")))
     frame = (
         per_rep.join(sgls, on=["source", "rep_id"], how="full", coalesce=True)
@@ -811,11 +821,12 @@ def velocity(inputs: KpiInputs, month: str) -> pl.DataFrame:
     """
     leads = inputs.leads
     first, last = month_bounds(month)
-    created_to_sql = leads.filter(pl.col("qualified_date").is_between(first, last)).select(
+    created_to_sql = leads.filter(
+        pl.col("counted") & pl.col("qualified_date").is_between(first, last)).select(
         "origin", (pl.col("qualified_date") - pl.col("created_local_date")).dt.total_days()
         .alias("_days"), pl.lit("created_to_sql").alias("measure"))
     sql_to_won = leads.filter(
-        pl.col("won_date").is_between(first, last)
+        pl.col("counted") & pl.col("won_date").is_between(first, last)
         & pl.col("qualified_date").is_not_null()).select(
         "origin", (pl.col("won_date") - pl.col("qualified_date")).dt.total_days()
         .alias("_days"), pl.lit("sql_to_won").alias("measure"))

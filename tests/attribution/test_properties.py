@@ -128,7 +128,7 @@ def test_rerun_changes_nothing(rows: list[dict]) -> None:
 def test_rates_within_bounds(rows: list[dict], as_of: date) -> None:
     frames = build(rows)
     inputs = prepare(decided_frames(frames, attribute(frames, RULES, PARAMS, NOW)), KpiParams())
-    months = inputs.leads.get_column("period").unique().to_list()
+    months = inputs.leads.filter(pl.col("counted")).get_column("period").unique().to_list()
 
     for month in months:
         rates = cohort_rates(inputs, month, as_of)
