@@ -143,8 +143,10 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
             host_name(pl.lit(folded)).alias("domain"),
         ).filter(pl.col("domain").is_not_null()).unique(subset=["source", "account_id"],
                                                         keep="first")
-        frame = frame.join(domains, on=["source", "account_id"], how="left",
-                           maintain_order="left")
+        # Only the key columns join, so the persons keep the leads' own id columns.
+        frame = frame.hstack(frame.select("source", "account_id").join(
+            domains, on=["source", "account_id"], how="left", maintain_order="left"
+        ).select("domain"))
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("domain"))
     # A name only matters beside a domain, and folding names is costly, so only those fold.
@@ -163,22 +165,29 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
 def _labels(keyed: pl.DataFrame) -> pl.Series:
     """Return each record's label: the smallest rank among records linked to it."""
     rank = keyed.get_column("rank")
+    has_name = pl.col("domain").is_not_null() & pl.col("name_key").is_not_null()
     coded = keyed.select(
         "rank",
-        pl.col("email_key").alias("_email"),
-        pl.when(pl.col("domain").is_not_null() & pl.col("name_key").is_not_null())
-        .then(pl.concat_str("domain", "name_key", separator="\x1f")).otherwise(None)
-        .alias("_name"),
-    ).with_columns(_hash_code("_email"), _hash_code("_name"))
+        pl.when(pl.col("email_key").is_not_null()).then(pl.col("email_key").hash())
+        .alias("_email_code"),
+        pl.when(has_name).then(pl.struct("domain", "name_key").hash()).alias("_name_code"),
+    )
     # Only records sharing a key with another record can take a smaller label. Hashes find
     # them cheaply; a collision only adds a record to the candidates, never a link.
     candidates = coded.select(
-        (pl.col("_email").is_not_null() & pl.col("_email_code").is_duplicated())
-        | (pl.col("_name").is_not_null() & pl.col("_name_code").is_duplicated())
+        (pl.col("_email_code").is_not_null() & pl.col("_email_code").is_duplicated())
+        | (pl.col("_name_code").is_not_null() & pl.col("_name_code").is_duplicated())
     ).to_series()
     if not candidates.any():
         return rank.alias("label")
-    linked = coded.filter(candidates)
+    positions = candidates.arg_true()
+    # The keys themselves are built for the candidates only: joined names of 10M leads
+    # took 0.5 GiB.
+    keys = keyed.select(pl.col("email_key", "domain", "name_key").gather(positions))
+    linked = coded.filter(candidates).hstack(keys.select(
+        pl.col("email_key").alias("_email"),
+        pl.when(has_name).then(pl.concat_str("domain", "name_key", separator="\x1f"))
+        .alias("_name")))
     for key in ("_email", "_name"):
         # The hash replaces the key only when no two distinct keys share a hash.
         values = linked.get_column(key)
@@ -187,12 +196,7 @@ def _labels(keyed: pl.DataFrame) -> pl.Series:
     linked = linked.select("rank", pl.col("rank").alias("label"),
                            pl.col("_email_code").alias("_email"),
                            pl.col("_name_code").alias("_name"))
-    return rank.scatter(candidates.arg_true(), _propagate(linked)).alias("label")
-
-
-def _hash_code(name: str) -> pl.Expr:
-    return pl.when(pl.col(name).is_not_null()).then(pl.col(name).hash()).otherwise(None
-                                                                              ).alias(f"{name}_code")
+    return rank.scatter(positions, _propagate(linked)).alias("label")
 
 
 def _person_ids(own_key: pl.Series, rank: pl.Series, label: pl.Series) -> pl.Series:
