@@ -439,6 +439,7 @@ def run_polars(folder: Path, month: str, after_writeback: bool = False) -> dict:
 
     from sgl.frames import contiguous
     from transforms.attribution import (
+        CANONICAL_SCHEMAS,
         AttributionParams,
         CanonicalFrames,
         attribute,
@@ -453,8 +454,12 @@ def run_polars(folder: Path, month: str, after_writeback: bool = False) -> dict:
     started = time.perf_counter()
     # Each table is made contiguous as it is read, as the warehouse does, so that the
     # many-chunk original is freed at once (see sgl.frames.contiguous).
-    frames = CanonicalFrames(**{table: contiguous(pl.read_parquet(_parquet(folder, table)))
-                                for table in TABLES})
+    # Only the columns the warehouse reader reads (sgl.attribution_store.read_frames).
+    frames = CanonicalFrames(**{
+        table: contiguous(pl.read_parquet(_parquet(folder, table), columns=[
+            name for name in pl.read_parquet_schema(_parquet(folder, table))
+            if name in CANONICAL_SCHEMAS[table]]))
+        for table in TABLES})
     if after_writeback:
         frames = written_back(frames, attribute(frames, rules, AttributionParams(),
                                                 datetime.now(UTC), keep_details=False).table)
