@@ -61,8 +61,8 @@ def test_in_chunks_of_rechunks_a_differently_cut_column() -> None:
 
 
 def test_hstack_in_chunks_keeps_the_frame_uncopied() -> None:
-    # A column in one chunk beside three-chunk columns makes the next expression copy
-    # every column into one chunk; cut to the frame's chunks, nothing is copied.
+    # A one-chunk column beside three-chunk columns makes the next expression copy every
+    # column into one chunk. Cut into the frame's chunks, it copies nothing.
     frame = chunked_frame()
     added = pl.DataFrame({"flag": [True, False] * 3})
 

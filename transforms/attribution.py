@@ -331,7 +331,10 @@ def _decide_in_scope(frames: CanonicalFrames, rules: RuleSet, params: Attributio
 
 
 def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> CanonicalFrames:
-    """Return ``frames`` with ``result``'s attribution table and each lead's person.
+    """Return ``frames`` with ``result``'s decisions and each lead's person.
+
+    The attribution frame keeps the record keys, origin and channel, the columns the KPIs
+    read, so the rule ids and times of the result can be freed.
 
     Leads get the resolved ``person_id`` and, as extra columns, ``person_rank`` and
     ``person_label`` (see :func:`transforms.identity.resolve_persons`), which spare the KPIs
@@ -354,7 +357,7 @@ def with_decisions(frames: CanonicalFrames, result: AttributionResult) -> Canoni
         leads=leads, opportunities=frames.opportunities, users=frames.users,
         accounts=frames.accounts, activities=frames.activities,
         associations=frames.associations, writeback_log=frames.writeback_log,
-        attribution=result.table)
+        attribution=result.table.select(*RECORD_KEY, "origin", "channel"))
 
 
 # -- records and facts --------------------------------------------------------------------

@@ -181,8 +181,8 @@ def _labels(keyed: pl.DataFrame) -> pl.Series:
     if not candidates.any():
         return rank.alias("label")
     positions = candidates.arg_true()
-    # The keys themselves are built for the candidates only: joined names of 10M leads
-    # took 0.5 GiB.
+    # The keys themselves are built for the candidates only, because joining the domain and
+    # name of 10M leads would take 0.5 GiB.
     keys = keyed.select(pl.col("email_key", "domain", "name_key").gather(positions))
     linked = coded.filter(candidates).hstack(keys.select(
         pl.col("email_key").alias("_email"),

@@ -355,7 +355,7 @@ def _person_dates(leads: pl.DataFrame) -> pl.DataFrame:
     ``counted`` is true on each person's earliest lead that has a creation time. That row's
     ``qualified_date`` and ``won_date`` are the earliest over all the person's leads; other
     rows keep their own. Every lead stays, so no column is copied: filtering 10M leads down
-    to their persons copied 1.3 GiB. Most persons have one lead, so only the labels of
+    to their persons would copy 1.3 GiB. Most persons have one lead, so only the labels of
     persons with several are grouped.
     """
     shared = leads.select("person_rank", "person_label").filter(
