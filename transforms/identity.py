@@ -19,7 +19,7 @@ import logging
 import polars as pl
 
 from sgl.frames import spread
-from transforms.distinct import map_distinct
+from transforms.distinct import map_distinct, repeated
 
 logger = logging.getLogger(__name__)
 
@@ -174,10 +174,8 @@ def _labels(keyed: pl.DataFrame) -> pl.Series:
     )
     # Only records sharing a key with another record can take a smaller label. Hashes find
     # them cheaply; a collision only adds a record to the candidates, never a link.
-    candidates = coded.select(
-        (pl.col("_email_code").is_not_null() & pl.col("_email_code").is_duplicated())
-        | (pl.col("_name_code").is_not_null() & pl.col("_name_code").is_duplicated())
-    ).to_series()
+    candidates = (repeated(coded.get_column("_email_code"))
+                  | repeated(coded.get_column("_name_code")))
     if not candidates.any():
         return rank.alias("label")
     positions = candidates.arg_true()

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 
-from transforms.distinct import decide_distinct, map_distinct
+from transforms.distinct import decide_distinct, map_distinct, repeated
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -153,3 +153,22 @@ def test_map_distinct_empty_series() -> None:
     mapped = map_distinct(series, lambda text: text.str.to_uppercase())
 
     assert_series_equal(mapped, series)
+
+
+def test_repeated_marks_values_seen_twice() -> None:
+    codes = pl.Series("code", [7, 3, None, 7, 5, None, 3, 3], dtype=pl.UInt64)
+
+    marked = repeated(codes)
+
+    assert marked.to_list() == [True, True, False, True, False, False, True, True]
+    assert marked.name == "code"
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), st.integers(0, 6)), max_size=40))
+def test_repeated_matches_is_duplicated(values: list[int | None]) -> None:
+    codes = pl.Series("code", values, dtype=pl.UInt64)
+
+    expected = codes.is_duplicated() & codes.is_not_null()
+
+    assert repeated(codes).to_list() == expected.to_list()
