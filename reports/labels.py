@@ -96,6 +96,14 @@ class Labels:
             "opportunity": lambda: translate("Opportunity", self.locale),
         })
 
+    def review_reason(self, key: str) -> str:
+        return self._pick(key, {
+            "unrecognized_crm_value": lambda: translate("Unrecognized CRM value", self.locale),
+            "conflicting_crm_values": lambda: translate(
+                "CRM origin and channel do not match", self.locale),
+            "unknown_origin": lambda: translate("Origin unknown", self.locale),
+        })
+
     def segment(self, key: str) -> str:
         return self._pick(key, {
             "sgl": lambda: translate("SGL-sourced deals", self.locale),

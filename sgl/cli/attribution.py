@@ -134,20 +134,39 @@ def _explain(settings: Settings, reference: str, output_format: OutputFormat) ->
         for part in ("origin", "channel"):
             rule_id = row[f"{part}_rule"]
             rule = rules.by_id(rule_id.split(":")[-1]) if rule_id else None
+            label = rule and (rule.label_ja if get_locale() == "ja" else rule.label_en)
             lines.append({
                 "record_kind": row["record_kind"], "item": part, "value": row[part],
                 "detail": rule_id,
-                "note": (f"{rule.label_en} / {rule.label_ja} (line {rule.line})" if rule
+                "note": (_("{rule} (line {line})").format(rule=label, line=rule.line) if rule
                          else _("person-set in the CRM") if row[f"{part}_explicit"] else ""),
             })
         for name in EXPLAIN_FACTS:
             if name in row and row[name] is not None:
                 lines.append({"record_kind": row["record_kind"], "item": name,
                               "value": str(row[name]), "detail": "", "note": ""})
-    output.emit(pl.DataFrame(lines), output_format,
-                title=_("How {record} was decided").format(record=reference),
-                headers={"record_kind": _("Record"), "item": _("Field or fact"),
-                         "value": _("Value"), "detail": _("Rule"), "note": _("Note")})
+    if output_format is not OutputFormat.table:
+        output.emit(pl.DataFrame(lines), output_format)
+        return
+    for kind in dict.fromkeys(line["record_kind"] for line in lines):
+        _print_explanation(reference, [line for line in lines if line["record_kind"] == kind])
+
+
+def _print_explanation(reference: str, lines: list[dict[str, Any]]) -> None:
+    """Print one record's decisions, with labels in place of ids, then the facts behind them."""
+    labels = Labels(get_locale())
+    named = {"origin": (_("Origin"), labels.origin), "channel": (_("Channel"), labels.channel)}
+    decisions, facts = lines[:2], lines[2:]
+    output.print_table(
+        [Column(_("Field")), Column(_("Value")), Column(_("Rule"), whole=True),
+         Column(_("Note"))],
+        [[named[line["item"]][0], named[line["item"]][1](line["value"]),
+          line["detail"] or EMPTY, line["note"] or EMPTY] for line in decisions],
+        title=_("How {record} was decided ({kind})").format(
+            record=reference, kind=labels.record_kind(lines[0]["record_kind"])))
+    output.print_table([Column(_("Fact"), whole=True), Column(_("Value"))],
+                       [[line["item"], line["value"]] for line in facts],
+                       title=_("Facts used"))
 
 
 def _diff(settings: Settings, rules_file: Path, output_format: OutputFormat) -> None:
@@ -190,7 +209,17 @@ def _unknown(settings: Settings, output_format: OutputFormat) -> None:
     _frames, result = _decide(settings, attribution_store.rules_for(settings))
     review = review_list(result.details)
     output.info(_("{count} records need a person's decision.").format(count=review.height))
-    output.emit(review, output_format, title=_("Records to review"))
+    if output_format is OutputFormat.table:
+        # All seventeen columns do not fit a terminal, so the table shows six. CSV and JSON
+        # keep them all.
+        review = review.select(
+            "reason", (pl.col("source") + ":" + pl.col("source_id")).alias("record"),
+            "record_kind", "lead_source", "origin", "channel")
+    output.emit(review, output_format, title=_("Records to review"),
+                headers={**_headers(), "reason": _("Reason"), "record": _("Record id"),
+                         "lead_source": _("Lead source")},
+                display={**_display(), "reason": Labels(get_locale()).review_reason},
+                whole=("record",))
 
 
 def _decide(settings: Settings, rules):  # noqa: ANN202 - internal pair

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,12 +47,14 @@ class Column:
 
 def emit(rows: pl.DataFrame | Sequence[dict[str, Any]], output_format: OutputFormat,
          title: str | None = None, headers: Mapping[str, str] | None = None,
-         display: Mapping[str, Callable[[Any], str]] | None = None) -> None:
+         display: Mapping[str, Callable[[Any], str]] | None = None,
+         whole: Collection[str] = ()) -> None:
     """Print rows in the requested format.
 
     ``headers`` maps column names to headings and ``display`` maps them to functions that
-    write a non-null value for people (a label for an id, a number with separators). Both
-    apply to the table only: JSON and CSV keep the column names and the exact values.
+    write a non-null value for people (a label for an id, a number with separators); the
+    ``whole`` columns never wrap (see :class:`Column`). These apply to the table only: JSON
+    and CSV keep the column names and the exact values.
     """
     frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows), strict=False)
 
@@ -64,7 +66,8 @@ def emit(rows: pl.DataFrame | Sequence[dict[str, Any]], output_format: OutputFor
     else:
         headers = headers or {}
         writers = [(display or {}).get(name, _cell) for name in frame.columns]
-        columns = [Column(headers.get(name, name), numeric=frame.schema[name].is_numeric())
+        columns = [Column(headers.get(name, name), numeric=frame.schema[name].is_numeric(),
+                          whole=name in whole)
                    for name in frame.columns]
         print_table(columns, ([_NULL if value is None else write(value)
                                for write, value in zip(writers, row, strict=True)]

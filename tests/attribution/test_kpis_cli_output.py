@@ -123,3 +123,39 @@ def test_diff_lists_moves_with_labels(project: Path, capsys: pytest.CaptureFixtu
     assert moved in text
     assert "other-is-sales" in text
     assert "other_sales" not in text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ja", ["sf:L4 の判定根拠(リード)", "起点", "チャネル", "SGL(営業)",
+            "休眠顧客の掘り起こし", "dormant:former_customer", "判定に使った情報",
+            "days_since_last_closed_opportunity"]),
+    ("en", ["How sf:L4 was decided (Lead)", "Origin", "Channel", "SGL (sales)",
+            "Dormant customer revival", "dormant:former_customer", "Facts used",
+            "days_since_last_closed_opportunity"]),
+])
+def test_explain_table_shows_labels(project: Path, capsys: pytest.CaptureFixture[str],
+                                    lang: str, expected: list[str]) -> None:
+    assert main(["--lang", lang, "attribute", "--explain", "sf:L4"]) == 0
+    text = capsys.readouterr().out
+
+    assert [item for item in expected if item not in text] == []
+    # The channel id stays only inside the rule id.
+    assert "│ dormant_revival " not in text
+
+
+@pytest.mark.parametrize(("lang", "reason"), [
+    ("ja", "起点不明"),
+    ("en", "Origin unknown"),
+])
+def test_review_table_shows_reasons(project: Path, capsys: pytest.CaptureFixture[str],
+                                    lang: str, reason: str) -> None:
+    assert main(["--lang", lang, "attribute", "--unknown", "--format", "table"]) == 0
+    text = capsys.readouterr().out
+
+    # A label may wrap inside its cell, so its first word is looked for.
+    assert reason.split()[0] in text
+    assert "sf:L13" in text
+    assert "unknown_origin" not in text
+    too_wide = [line for line in text.splitlines()
+                if line[:1] in BORDERS and cell_len(line) > 80]
+    assert too_wide == []
