@@ -25,6 +25,7 @@ from reports.smtp import smtp_password
 from sgl.i18n import get_locale
 from sgl.settings import Settings
 from sgl.warehouse import Warehouse
+from transforms.kpis import counted_in
 
 logger = logging.getLogger(__name__)
 
@@ -119,5 +120,4 @@ def sgl_count(settings: Settings, month: str) -> int:
     from sgl.attribution_store import kpi_inputs
 
     inputs = kpi_inputs(settings, holder="sgl count")
-    return inputs.leads.filter((pl.col("period") == month)
-                               & (pl.col("origin") == "sales")).height
+    return inputs.leads.filter(counted_in(month) & (pl.col("origin") == "sales")).height

@@ -33,6 +33,10 @@ def in_chunks_of(column: pl.Series, frame: pl.DataFrame) -> pl.Series:
     """
     if frame.width == 0:
         return column
+    if column.len() != frame.height:
+        # Raise as DataFrame.hstack does, because slicing would drop extra rows silently.
+        raise pl.exceptions.ShapeError(
+            f"column {column.name!r} has {column.len()} rows but the frame has {frame.height}")
     lengths = frame.get_column(frame.columns[0]).chunk_lengths()
     if column.chunk_lengths() == lengths:
         return column

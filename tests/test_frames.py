@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from sgl.frames import contiguous, hstack_in_chunks, in_chunks_of, same_keys, spread
 
@@ -95,3 +96,12 @@ def test_same_keys_order_matters() -> None:
     assert same_keys(left, left.with_columns(pl.lit(0).alias("extra")))
     assert not same_keys(left, left.reverse())
     assert not same_keys(left, left.head(1))
+
+
+def test_hstack_in_chunks_rejects_other_length() -> None:
+    # A join that repeated a key gives one row too many, and the rows after it would sit
+    # beside the wrong records.
+    frame = chunked_frame()
+
+    with pytest.raises(pl.exceptions.ShapeError, match="7 rows but the frame has 6"):
+        hstack_in_chunks(frame, pl.DataFrame({"flag": list(range(7))}))

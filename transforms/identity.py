@@ -184,8 +184,7 @@ def _labels(keyed: pl.DataFrame) -> pl.Series:
     keys = keyed.select(pl.col("email_key", "domain", "name_key").gather(positions))
     linked = coded.filter(candidates).hstack(keys.select(
         pl.col("email_key").alias("_email"),
-        pl.when(has_name).then(pl.concat_str("domain", "name_key", separator="\x1f"))
-        .alias("_name")))
+        pl.when(has_name).then(pl.struct("domain", "name_key")).alias("_name")))
     for key in ("_email", "_name"):
         # The hash replaces the key only when no two distinct keys share a hash.
         values = linked.get_column(key)

@@ -237,7 +237,7 @@ def prepare(frames: CanonicalFrames, params: KpiParams,
         inputs = _prepare_records(frames, params, links, users, decisions)
         inputs.activities = frames.activities.with_columns(
             activity_periods.result().alias("period"))
-    logger.debug("KPI inputs: %d persons, %d opportunities, %d activities",
+    logger.debug("KPI inputs: %d leads, %d opportunities, %d activities",
                  inputs.leads.height, inputs.opportunities.height, inputs.activities.height)
     return inputs
 

@@ -359,3 +359,26 @@ def test_domain_is_per_source() -> None:
     assert resolved.get_column("domain").to_list() == [
         "alpha.example.jp", "beta.example.jp", "alpha.example.jp"]
     assert resolved.get_column("person_id").to_list() == ["sf:P", "hs:Q", "sf:P"]
+
+
+def persons_of_joined_names(emails: list[str | None]) -> list[str]:
+    """Resolve P (x.jp, "a\\x1fb") and Q ("x.jp\\x1fa", "b"): joined with \\x1f they read alike."""
+    created = datetime(2025, 4, 1, tzinfo=UTC)
+    leads = pl.DataFrame({
+        "source": ["sf"] * 4, "source_id": ["P", "Q", "R", "S"], "created_at": [created] * 4,
+        "email": emails, "full_name": ["a\x1fb", "b", None, None],
+        "account_id": ["A1", "A2", None, None]})
+    accounts = pl.DataFrame({"source": ["sf", "sf"], "source_id": ["A1", "A2"],
+                             "domain": ["x.jp", "x.jp\x1fa"]})
+    return resolve_persons(leads, accounts).get_column("person_id").to_list()
+
+
+@pytest.mark.parametrize("emails", [
+    [None, None, None, None],
+    # R shares P's email and S shares Q's, so P and Q are both compared by their keys.
+    ["p@q.jp", "q@q.jp", "p@q.jp", "q@q.jp"],
+], ids=["no emails", "emails shared with others"])
+def test_domain_and_name_compared_as_pair(emails: list[str | None]) -> None:
+    found = persons_of_joined_names(emails)
+
+    assert found[0] != found[1]
