@@ -84,7 +84,7 @@ CANONICAL_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                       "lead_source": pl.Utf8(), "crm_origin": pl.Utf8(),
                       "crm_channel": pl.Utf8(), "modified_at": UTC_TIMESTAMP,
                       "loaded_at": UTC_TIMESTAMP},
-    # No KPI reads an activity's own id, and at 10M activities it would take 0.3 GiB.
+    # No KPI reads an activity's own id, and at 10M activities it would take about 0.3 GiB.
     "activities": {"source": pl.Utf8(), "activity_type": pl.Utf8(),
                    "owner_id": pl.Utf8(), "lead_id": pl.Utf8(), "contact_id": pl.Utf8(),
                    "account_id": pl.Utf8(), "opportunity_id": pl.Utf8(),
@@ -619,7 +619,7 @@ def _last_writes(written: pl.DataFrame) -> pl.DataFrame:
     """
     keys = ["source", "object", "source_id"]
     written = written.select(*keys, "logged_at", "after")
-    # Counting distinct hashes is several times faster than marking duplicated ones.
+    # Counting distinct hashes took half the time of marking duplicated ones (1.2M rows).
     if written.select(pl.struct(keys).hash().n_unique()).item() < written.height:
         if not written.get_column("logged_at").is_sorted():
             written = written.sort("logged_at", maintain_order=True)

@@ -179,8 +179,8 @@ def _labels(keyed: pl.DataFrame) -> pl.Series:
     if not candidates.any():
         return rank.alias("label")
     positions = candidates.arg_true()
-    # The keys themselves are built for the candidates only, because joining the domain and
-    # name of 10M leads would take 0.5 GiB.
+    # The keys themselves are gathered for the candidates only. The domain and name stay a
+    # pair, as they were hashed, so no text joined from them can match another pair's.
     keys = keyed.select(pl.col("email_key", "domain", "name_key").gather(positions))
     linked = coded.filter(candidates).hstack(keys.select(
         pl.col("email_key").alias("_email"),
