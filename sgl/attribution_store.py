@@ -22,6 +22,7 @@ from transforms.attribution import (
     AttributionResult,
     CanonicalFrames,
     attribute,
+    decision_key,
     incremental_scope,
     with_decisions,
 )
@@ -42,6 +43,8 @@ class AttributionRun:
     changed: int                       # records whose origin or channel changed
     persons: int
     counts: pl.DataFrame = field(repr=False)  # records per record_kind, origin, channel
+    # true when an incremental run was asked for but the rules or settings had changed
+    rules_changed: bool = False
 
 
 def read_frames(warehouse: Warehouse) -> CanonicalFrames:
@@ -68,18 +71,27 @@ def run_attribution(settings: Settings, *, full: bool = False, holder: str = "sg
     """Attribute changed records (or all with ``full``) and save decisions and persons.
 
     An incremental run recomputes the persons and accounts touched by records loaded since
-    the previous run's ``computed_at``; with no previous run it is a full run.
+    the previous run's ``computed_at``. It is a full run when there is no previous run, or
+    when the rules or attribution settings differ from the previous run's (a changed rule
+    may move records whose data did not change).
     """
     now = now or datetime.now(UTC)
     rules = rules_for(settings)
     params = AttributionParams.from_settings(settings)
+    key = decision_key(rules, params)
     with Warehouse.open(settings.warehouse_path, write=True, holder=holder,
                         lock_timeout=settings.warehouse.lock_timeout_seconds) as warehouse:
         frames = read_frames(warehouse)
         previous = frames.attribution
         since = previous.get_column("computed_at").max() if previous.height else None
+        last_run = warehouse.last_attribution_run()
+        rules_changed = (not full and since is not None
+                         and (last_run is None or last_run["settings_key"] != key))
+        if rules_changed:
+            logger.info("attribution rules or settings changed since the run of %s; "
+                        "recomputing every record", since)
         scope = None
-        if not full and since is not None:
+        if not full and since is not None and not rules_changed:
             scope = incremental_scope(frames, since)
         result = attribute(frames, rules, params, now, scope=scope, keep_details=False)
         changed = _count_changed(previous, result.table)
@@ -90,12 +102,16 @@ def run_attribution(settings: Settings, *, full: bool = False, holder: str = "sg
         warehouse.replace_table("persons", persons)
         _save_person_ids(warehouse, frames.leads, result.persons)
 
-    counts = (result.table.group_by("record_kind", "origin", "channel")
-              .agg(pl.len().alias("records")).sort("record_kind", "origin", "channel"))
-    run = AttributionRun(
-        full=scope is None, persons=persons.height, changed=changed, counts=counts,
-        leads=result.table.filter(pl.col("record_kind") == "lead").height,
-        opportunities=result.table.filter(pl.col("record_kind") == "opportunity").height)
+        counts = (result.table.group_by("record_kind", "origin", "channel")
+                  .agg(pl.len().alias("records")).sort("record_kind", "origin", "channel"))
+        run = AttributionRun(
+            full=scope is None, persons=persons.height, changed=changed, counts=counts,
+            leads=result.table.filter(pl.col("record_kind") == "lead").height,
+            opportunities=result.table.filter(pl.col("record_kind") == "opportunity").height,
+            rules_changed=rules_changed)
+        warehouse.record_attribution_run(now, is_full=run.full, settings_key=key,
+                                         leads=run.leads, opportunities=run.opportunities,
+                                         changed=changed)
     logger.info("attribution saved %d decisions (%d changed, %s run), %d persons",
                 written, changed, "full" if run.full else "incremental", run.persons)
     return run

@@ -465,6 +465,24 @@ class Warehouse:
                     "FROM association_rows")
         return rows.height
 
+    # -- attribution runs --------------------------------------------------------------
+
+    def record_attribution_run(self, computed_at: datetime, *, is_full: bool,
+                               settings_key: str, leads: int, opportunities: int,
+                               changed: int) -> None:
+        """Log one saved attribution run (its counts and the key of the rules it used)."""
+        _require_writable(self)
+        with self._transaction():
+            self._connection.execute(
+                "INSERT INTO attribution_runs (computed_at, is_full, settings_key, leads, "
+                "opportunities, changed) VALUES (?, ?, ?, ?, ?, ?)",
+                [computed_at, is_full, settings_key, leads, opportunities, changed])
+
+    def last_attribution_run(self) -> dict[str, Any] | None:
+        """Return the latest logged attribution run as a dict, or None before the first."""
+        rows = self._frame("SELECT * FROM attribution_runs ORDER BY computed_at DESC LIMIT 1")
+        return rows.row(0, named=True) if rows.height else None
+
     # -- write-back audit --------------------------------------------------------------
 
     def append_writeback_log(self, frame: pl.DataFrame) -> int:

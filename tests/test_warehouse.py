@@ -219,9 +219,9 @@ def test_older_schema_file_is_migrated(path: Path) -> None:
     connection.close()
     with Warehouse.open(path, write=True) as warehouse:
         warehouse._connection.execute("DROP TABLE IF EXISTS schema_version")
-        for table in ("report_log", "writeback_log", "attribution", "persons", "users",
-                      "accounts", "leads", "opportunities", "activities", "field_history",
-                      "associations", "sync_state"):
+        for table in ("attribution_runs", "report_log", "writeback_log", "attribution",
+                      "persons", "users", "accounts", "leads", "opportunities",
+                      "activities", "field_history", "associations", "sync_state"):
             warehouse._connection.execute(f"DROP TABLE IF EXISTS {table}")
         assert warehouse.migrate(target=1) == 1
         warehouse.upsert("leads", leads(["00Q1"]), state(T0, "00Q1"))

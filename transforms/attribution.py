@@ -29,6 +29,7 @@ Everything here is Polars on whole frames; there is no per-row Python.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -180,6 +181,17 @@ class AttributionParams:
             origin_fields=tuple(sorted(origin_fields)),
             channel_fields=tuple(sorted(channel_fields)),
         )
+
+
+def decision_key(rules: RuleSet, params: AttributionParams) -> str:
+    """Return a digest of everything that decides: the rules in order and the parameters.
+
+    Labels and line numbers are left out, so rewording a rule changes nothing. Two runs
+    with the same key decide unchanged records alike, so only changed ones need deciding.
+    """
+    deciding = [(rule.id, rule.conditions, rule.origin, rule.channel) for rule in rules.rules]
+    text = repr((deciding, params))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def canonical(table: str, rows: Iterable[Mapping[str, Any]] | pl.DataFrame | None = None,
@@ -1169,6 +1181,7 @@ def summarize_moves(moves: pl.DataFrame) -> pl.DataFrame:
 __all__ = [
     "ATTRIBUTION_COLUMNS", "AttributionParams", "AttributionResult", "CANONICAL_SCHEMAS",
     "CHANNELS_BY_ORIGIN", "CanonicalFrames", "RecordScope", "account_history", "attribute",
-    "canonical", "compare_decisions", "incremental_scope", "link_opportunities",
+    "canonical", "compare_decisions", "decision_key", "incremental_scope",
+    "link_opportunities",
     "person_set_values", "review_list", "summarize_moves", "user_lookup", "user_roles",
 ]

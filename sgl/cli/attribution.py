@@ -111,6 +111,9 @@ def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None
                   "{changed} changed origin or channel.").format(
         leads=run.leads, opportunities=run.opportunities, changed=run.changed,
         kind=_("full") if run.full else _("incremental")))
+    if run.rules_changed:
+        output.info(_("The rules or attribution settings changed since the last run, so "
+                      "every record was recomputed."))
     output.emit(run.counts, output_format, title=_("Records per origin and channel"),
                 headers=_headers(), display=_display())
 

@@ -241,7 +241,25 @@ DECISIONS_AND_AUDIT = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (RECORDS_AND_SYNC_STATE, DECISIONS_AND_AUDIT)
+ATTRIBUTION_RUNS = Migration(
+    version=3,
+    description="attribution run log",
+    statements=(
+        """
+        CREATE TABLE attribution_runs (
+            computed_at     TIMESTAMPTZ NOT NULL,
+            is_full         BOOLEAN NOT NULL,
+            settings_key    VARCHAR NOT NULL,  -- of the rules and settings that decide
+            leads           BIGINT NOT NULL,
+            opportunities   BIGINT NOT NULL,
+            changed         BIGINT NOT NULL
+        )
+        """,
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (RECORDS_AND_SYNC_STATE, DECISIONS_AND_AUDIT,
+                                     ATTRIBUTION_RUNS)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 # Tables whose rows are CRM records keyed by (source, source_id), in load order.

@@ -66,6 +66,39 @@ def test_replace_rows_keeps_other_keys(project: Path) -> None:
     assert stored.rows() == [("a", "unknown"), ("b", "marketing")]
 
 
+def test_changed_rules_recompute_every_record(project: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # L13 (lead source "Other") is unknown under the shipped rules. A rules file that makes
+    # "Other" a sales source must move it on the next plain run, although its data did not
+    # change, and the run after that has nothing to move.
+    (project / "rules.toml").write_text(
+        'version = 1\nrules = [\n'
+        '  { id = "other-is-sales", when = { lead_source = "Other" }, origin = "sales", '
+        'channel = "other_sales" },\n]\n', encoding="utf-8")
+    assert main(["attribute", "--full", "--format", "csv"]) == 0
+    with (project / "sgl.toml").open("a", encoding="utf-8") as config:
+        config.write('[attribution]\nrules_file = "rules.toml"\n')
+    capsys.readouterr()
+
+    assert main(["--lang", "en", "attribute", "--format", "csv"]) == 0
+    first = capsys.readouterr()
+    assert main(["--lang", "en", "attribute", "--format", "csv"]) == 0
+    second = capsys.readouterr()
+
+    assert "full run" in first.err
+    assert "The rules or attribution settings changed" in first.err
+    assert "sales,other_sales" in first.out
+    assert "incremental run" in second.err
+    assert "0 changed" in second.err
+    assert "settings changed" not in second.err
+    with Warehouse.open(project / "var" / "sgl.duckdb") as warehouse:
+        origin = warehouse.read("attribution", filters={"source_id": "L13"})["origin"]
+        runs = warehouse.read("attribution_runs").sort("computed_at")
+    assert origin.to_list() == ["sales"]
+    assert runs.get_column("is_full").to_list() == [True, True, False]
+    assert runs.get_column("settings_key").n_unique() == 2
+
+
 def test_replace_table_and_rejected_table(project: Path) -> None:
     with Warehouse.open(project / "var" / "sgl.duckdb", write=True) as warehouse:
         warehouse.replace_table("persons", pl.DataFrame({"person_id": ["p1", "p2"]}))
