@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -129,8 +130,12 @@ class KpiInputs:
 
 
 def month_bounds(month: str) -> tuple[date, date]:
-    """Return the first and last day of ``YYYY-MM``."""
+    """Return the first and last day of ``YYYY-MM`` (ASCII digits, nothing around them)."""
     try:
+        # int() would also take " 2025-4", full-width digits or a sign, and the period
+        # filters would then match no month at all.
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
+            raise ValueError(month)
         year, number = (int(part) for part in month.split("-"))
         first = date(year, number, 1)
     except ValueError:

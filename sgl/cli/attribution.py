@@ -89,6 +89,13 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(str(error), param_hint="--month") from None
         as_of_date = _parse_date(as_of) if as_of else datetime.now(
             ZoneInfo(settings.general.timezone)).date()
+        first_day = month_bounds(month)[0]
+        if as_of_date < first_day:
+            raise typer.BadParameter(
+                _("{as_of} is before the month {month}: the figures would be as of a day "
+                  "before its leads existed. Give a date on or after {first}.").format(
+                    as_of=as_of_date.isoformat(), month=month, first=first_day.isoformat()),
+                param_hint="--as-of")
         _require_warehouse(settings)
         with Warehouse.open(settings.warehouse_path, holder="sgl kpis",
                             lock_timeout=settings.warehouse.lock_timeout_seconds) as warehouse:
@@ -97,11 +104,21 @@ def register(app: typer.Typer) -> None:
         if inputs.leads.height and frames.attribution.height == 0:
             output.info(_("No attribution saved yet: every record counts as unknown. Run "
                           "`sgl attribute` first."))
+        elif undecided := _undecided_leads(frames):
+            output.info(_("{count} leads have no saved decision yet (loaded after the last "
+                          "attribution) and count as unknown. Run `sgl attribute` first.")
+                        .format(count=undecided))
         figures = all_kpis(inputs, month, as_of_date)
         if output_format is OutputFormat.table:
             KpiTables(settings, month, as_of_date, _rep_names(frames)).print(figures)
         else:
             _emit_kpi_data(figures, output_format)
+
+
+def _undecided_leads(frames: CanonicalFrames) -> int:
+    """Count the leads without a saved decision."""
+    decided = frames.attribution.filter(pl.col("record_kind") == "lead")
+    return frames.leads.join(decided, on=["source", "source_id"], how="anti").height
 
 
 def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None:

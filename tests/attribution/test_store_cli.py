@@ -159,6 +159,32 @@ def test_cli_rejects_two_modes(project: Path) -> None:
     assert main(["attribute", "--unknown", "--explain", "sf:L1"]) == 2
 
 
-def test_cli_bad_month(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["kpis", "--month", "2025-4x"]) == 2
+@pytest.mark.parametrize("month", ["2025-4x", "2025-4", " 2025-04", "2025-04 ", "２０２５-０４",
+                                   "+2025-04", "02025-04", "2025-004"])
+def test_cli_bad_month(project: Path, capsys: pytest.CaptureFixture[str], month: str) -> None:
+    assert main(["kpis", "--month", month]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_cli_as_of_before_month(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kpis", "--month", "2025-04", "--as-of", "2025-03-31"]) == 2
+    message = capsys.readouterr().err
+
+    assert "2025-03-31" in message
+    assert "2025-04-01" in message
+
+
+def test_cli_kpis_warns_of_undecided_leads(project: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["attribute", "--full", "--format", "csv"]) == 0
+    new_lead = pl.DataFrame({"source": ["sf"], "source_id": ["L99"], "object": ["Lead"],
+                             "lead_source": ["Web"],
+                             "created_at": [datetime(2025, 4, 20, tzinfo=UTC)]})
+    with Warehouse.open(project / "var" / "sgl.duckdb", write=True) as warehouse:
+        warehouse.upsert("leads", new_lead)
+    capsys.readouterr()
+
+    assert main(["--lang", "en", "kpis", "--month", "2025-04", "--as-of", "2025-08-10",
+                 "--format", "csv"]) == 0
+
+    assert "1 leads have no saved decision yet" in capsys.readouterr().err
