@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 # Text of an empty cell in a table. JSON writes null and CSV an empty field instead.
 _NULL = "-"
+# Control characters (terminal escapes such as a screen clear) and the Unicode marks that
+# reorder text (U+202E shows "gpj.exe" as "exe.jpg"). CRM values are untrusted, so tables
+# and messages show these as escapes. Tabs and line feeds stay.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,10 @@ def print_table(columns: Sequence[Column], rows: Iterable[Sequence[str]],
     A number or a whole text never wraps: its column is as wide as its widest value and a
     long heading wraps above it instead. Other text folds when the terminal is too narrow.
     """
-    rows = [list(row) for row in rows]
+    rows = [[visible(cell) for cell in row] for row in rows]
     # Text, not str, everywhere: a name such as "[重要] 案件" is data, not Rich markup.
-    table = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
+    table = Table(title=Text(visible(title)) if title else None, title_justify="left",
+                  show_lines=False)
     narrowest = [_heading_width(column.heading) for column in columns]
     widest = [max((cell_len(row[index]) for row in rows), default=1)
               if column.numeric or column.whole else 0
@@ -112,7 +118,7 @@ def print_table(columns: Sequence[Column], rows: Iterable[Sequence[str]],
 
 def heading(text: str) -> None:
     """Print a line that introduces the tables after it."""
-    stdout.print(Text(text, style="bold"))
+    stdout.print(Text(visible(text), style="bold"))
 
 
 def _heading_width(heading: str) -> int:
@@ -130,8 +136,31 @@ def _to_csv(frame: pl.DataFrame) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     for row in frame.iter_rows():
-        writer.writerow(["" if value is None else _json_value(value) for value in row])
+        writer.writerow(["" if value is None else _inert(_json_value(value)) for value in row])
     return buffer.getvalue()
+
+
+def _inert(value: Any) -> Any:
+    """Keep a spreadsheet from running a text value as a formula.
+
+    CRM text is untrusted and CSV files here are made to be opened in a spreadsheet, where a
+    cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula.
+    Such text gets a leading apostrophe, which spreadsheets show as plain text; numbers
+    written as text ("-5") stay as they are.
+    """
+    if not isinstance(value, str) or not value or value[0] not in "=+-@\t\r":
+        return value
+    if value[0] in "+-" and _is_number(value):
+        return value
+    return "'" + value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _cell(value: Any) -> str:
@@ -148,11 +177,21 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def visible(text: str) -> str:
+    """Replace control characters and text-reordering marks with escapes such as ``\\x1b``."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def error(message: str) -> None:
     """Print an error for a person; markup in the message is not interpreted."""
-    stderr.print(message, style="bold red", markup=False, highlight=False)
+    stderr.print(visible(message), style="bold red", markup=False, highlight=False)
 
 
 def info(message: str) -> None:
     """Print a status line for a person on stderr."""
-    stderr.print(message, markup=False, highlight=False)
+    stderr.print(visible(message), markup=False, highlight=False)
