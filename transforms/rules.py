@@ -152,10 +152,16 @@ def load_rules(path: Path | None = None) -> RuleSet:
     """Read and validate a rules file; None reads the shipped defaults."""
     path = default_rules_path() if path is None else Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # A byte-order mark, as Windows editors write, is not part of the text.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise RulesFileError(
             [_("{file}: rules file not found. Check [attribution] rules_file.").format(file=path)]
+        ) from None
+    except IsADirectoryError:
+        raise RulesFileError(
+            [_("{file}: a folder, not a rules file. Give the path of a .toml file.").format(
+                file=path)]
         ) from None
     except UnicodeDecodeError:
         raise RulesFileError(

@@ -56,15 +56,17 @@ def register(app: typer.Typer) -> None:
         output_format: OutputFormat = typer.Option(None, "--format",
                                                    help=_("Output format.")),
     ) -> None:
+        # An empty --explain or --diff value is still a choice, and an invalid one.
         chosen = [name for name, value in (("--explain", explain), ("--diff", diff),
-                                           ("--unknown", unknown)) if value]
+                                           ("--unknown", unknown or None))
+                  if value is not None]
         if len(chosen) > 1:
             output.error(_("Use only one of {options}.").format(options=", ".join(chosen)))
             raise typer.Exit(2)
         settings = state(ctx).settings()
-        if explain:
+        if explain is not None:
             _explain(settings, explain, output_format or OutputFormat.table)
-        elif diff:
+        elif diff is not None:
             _diff(settings, diff, output_format or OutputFormat.table)
         elif unknown:
             _unknown(settings, output_format or OutputFormat.csv)
@@ -136,16 +138,14 @@ def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None
 
 
 def _explain(settings: Settings, reference: str, output_format: OutputFormat) -> None:
-    # Import sources contain a colon themselves (import:zoho_crm), so the id follows the last.
-    source, _sep, source_id = reference.rpartition(":")
-    if not source or not source_id:
+    wanted = _record_matches(reference)
+    if wanted is None:
         output.error(_("Invalid record {value!r}: expected SOURCE:ID, such as "
                        "salesforce:00Q5g00000ABCDE.").format(value=reference))
         raise typer.Exit(2)
     rules = attribution_store.rules_for(settings)
     frames, result = _decide(settings, rules)
-    rows = result.details.filter((pl.col("source") == source)
-                                 & (pl.col("source_id") == source_id))
+    rows = result.details.filter(wanted)
     if rows.height == 0:
         raise SglError(_("No lead or opportunity {record} in the warehouse. Check the source "
                          "name (e.g. salesforce, hubspot) and the id.").format(record=reference))
@@ -170,6 +170,30 @@ def _explain(settings: Settings, reference: str, output_format: OutputFormat) ->
         return
     for kind in dict.fromkeys(line["record_kind"] for line in lines):
         _print_explanation(reference, [line for line in lines if line["record_kind"] == kind])
+
+
+def _record_matches(reference: str) -> pl.Expr | None:
+    """Select the records ``SOURCE:ID`` may name, or return None when it names none.
+
+    Sources (import:zoho_crm) and ids (A:1) may both contain colons, so every split is
+    tried. Sources are lower case. A 15-character Salesforce id, as Salesforce shows in
+    its pages and reports, names the record whose 18-character id starts with it.
+    """
+    text = reference.strip()
+    splits = [(text[:index].strip().lower(), text[index + 1:].strip())
+              for index, character in enumerate(text) if character == ":"]
+    splits = [(source, source_id) for source, source_id in splits if source and source_id]
+    if not splits:
+        return None
+    source_id = pl.col("source_id")
+    wanted = pl.lit(value=False)
+    for source, record_id in splits:
+        same = source_id == record_id
+        if source == "salesforce" and len(record_id) == 15:
+            same = same | ((source_id.str.len_chars() == 18)
+                           & (source_id.str.slice(0, 15) == record_id))
+        wanted = wanted | ((pl.col("source") == source) & same)
+    return wanted
 
 
 def _print_explanation(reference: str, lines: list[dict[str, Any]]) -> None:

@@ -182,3 +182,19 @@ def test_japanese_error_names_key_line() -> None:
 
     assert "5" in caught.value.problems[0].split(":")[0]
     assert "'bogus'" in caught.value.problems[0]
+
+
+def test_rules_file_with_byte_order_mark(tmp_path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + 'version = 1\nrules = [\n  { id = "ref", when = { '
+                     'lead_source = "Referral" }, origin = "sales", channel = "referral" },\n'
+                     ']\n'.encode())
+
+    rules = load_rules(path)
+
+    assert [rule.id for rule in rules.rules] == ["ref"]
+
+
+def test_rules_path_is_a_folder(tmp_path) -> None:
+    with pytest.raises(RulesFileError, match="a folder, not a rules file"):
+        load_rules(tmp_path)

@@ -188,3 +188,35 @@ def test_cli_kpis_warns_of_undecided_leads(project: Path,
                  "--format", "csv"]) == 0
 
     assert "1 leads have no saved decision yet" in capsys.readouterr().err
+
+
+def test_cli_explain_finds_ids_with_colons(project: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    created = datetime(2025, 4, 20, tzinfo=UTC)
+    extra = pl.DataFrame({"source": ["import:mycrm", "salesforce"],
+                          "source_id": ["A:1", "00Q5g00000ABCDEFGH"],
+                          "object": ["Lead", "Lead"], "lead_source": ["紹介", "Web"],
+                          "created_at": [created, created]})
+    with Warehouse.open(project / "var" / "sgl.duckdb", write=True) as warehouse:
+        warehouse.upsert("leads", extra)
+
+    # A source and an id that both contain colons, then the 15-character form of an id.
+    assert main(["attribute", "--explain", " IMPORT:mycrm:A:1", "--format", "csv"]) == 0
+    first = capsys.readouterr().out
+    assert main(["attribute", "--explain", "salesforce:00Q5g00000ABCDE", "--format",
+                 "csv"]) == 0
+    second = capsys.readouterr().out
+
+    assert "lead,origin,sales,referral" in first
+    assert "lead,origin,marketing,web" in second
+
+
+@pytest.mark.parametrize("arguments", [["--explain", ""], ["--diff", ""], ["--diff", "var"]])
+def test_cli_empty_or_folder_argument(project: Path, capsys: pytest.CaptureFixture[str],
+                                      arguments: list[str]) -> None:
+    code = main(["attribute", *arguments])
+
+    assert code in (1, 2)
+    assert "Traceback" not in capsys.readouterr().err
+    with Warehouse.open(project / "var" / "sgl.duckdb") as warehouse:
+        assert warehouse.read("attribution").height == 0
