@@ -78,6 +78,11 @@ OPERATORS: dict[str, tuple[str, ...]] = {
 RULE_KEYS = ("id", "label_ja", "label_en", "when", "origin", "channel")
 TOP_LEVEL_KEYS = ("version", "rules")
 RULE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]+$")
+# Rule ids that attribution writes itself (see transforms.attribution). A rule with such an
+# id would look like one of those decisions in explanations and stored decisions.
+RESERVED_IDS = ("explicit", "explicit:channel")
+RESERVED_PREFIXES = ("fallback:", "default:", "dormant:", "lead:")
+RULES_VERSION = 1
 
 
 class RulesFileError(ConfigError):
@@ -186,10 +191,20 @@ def parse_rules(text: str, name: str = "<rules>") -> RuleSet:
             problems.append(_("{file}, line {line}: unknown key {key!r}. Valid keys: {choices}")
                             .format(file=name, line=locator.top_level(key), key=key,
                                     choices=", ".join(TOP_LEVEL_KEYS)))
+    version = document.get("version", RULES_VERSION)
+    if version != RULES_VERSION:
+        problems.append(_("{file}, line {line}: unsupported version {value!r}. This sgl reads "
+                          "version {supported}.").format(
+            file=name, line=locator.top_level("version"), value=version,
+            supported=RULES_VERSION))
     raw_rules = document.get("rules", [])
     if not isinstance(raw_rules, list):
         problems.append(_("{file}: rules must be a list of tables.").format(file=name))
         raw_rules = []
+    elif not raw_rules:
+        problems.append(_("{file}: no rules. Every record would fall back to its creator "
+                          "alone; list at least one rule, or remove rules_file to use the "
+                          "shipped rules.").format(file=name))
 
     rules: list[Rule] = []
     seen: set[str] = set()
@@ -197,6 +212,11 @@ def parse_rules(text: str, name: str = "<rules>") -> RuleSet:
         rule = _parse_rule(raw, index, len(raw_rules), name, locator, problems)
         if rule is None:
             continue
+        if not rule.conditions and index < len(raw_rules) - 1:
+            problems.append(_("{file}, line {line}: rule {rule!r} has no conditions, so it "
+                              "matches every record and the rules after it never apply. "
+                              "Add a condition under when, or move it to the end.").format(
+                file=name, line=rule.line, rule=rule.id))
         if rule.id in seen:
             problems.append(_("{file}, line {line}: rule id {rule!r} is used twice. Give each "
                               "rule its own id.").format(file=name, line=rule.line, rule=rule.id))
@@ -234,6 +254,11 @@ def _parse_rule(raw: Any, index: int, count: int, name: str, locator: _LineLocat
     if not isinstance(rule_id, str) or not RULE_ID_PATTERN.match(rule_id):
         problems.append(_("{where}: id must be letters, digits, '-', '_', '.' or ':'.")
                         .format(where=where))
+    elif rule_id in RESERVED_IDS or rule_id.startswith(RESERVED_PREFIXES):
+        problems.append(_("{where}: id {rule!r} is reserved for the decisions sgl makes "
+                          "itself ({choices}). Choose another id.").format(
+            where=where, rule=rule_id,
+            choices=", ".join([*RESERVED_IDS, *(prefix + "…" for prefix in RESERVED_PREFIXES)])))
 
     origin = raw.get("origin")
     if origin not in ORIGINS:

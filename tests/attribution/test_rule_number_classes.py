@@ -24,11 +24,13 @@ thresholds = st.one_of(st.integers(min_value=-2, max_value=12),
                        st.integers(min_value=-4, max_value=24).map(lambda half: half / 2))
 operators = st.fixed_dictionaries({}, optional={
     "min": thresholds, "max": thresholds, "equals": thresholds, "missing": st.booleans()})
+# Only the last rule may have no condition (a field without operators is none): a rules
+# file rejects such a rule anywhere else.
 rule_specs = st.lists(
     st.tuples(st.sampled_from(DECISIONS),
               st.fixed_dictionaries({}, optional={name: operators for name in NUMBER_FIELDS})),
     min_size=1, max_size=6,
-)
+).map(lambda specs: [spec for spec in specs[:-1] if any(spec[1].values())] + specs[-1:])
 whole_days = st.one_of(st.none(), st.integers(min_value=-3, max_value=14))
 fact_rows = st.lists(st.tuples(whole_days, whole_days), max_size=25)
 

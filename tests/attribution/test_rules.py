@@ -122,6 +122,13 @@ GOOD = ('rules = [\n  { id = "ok", when = { lead_source = "Web" }, origin = "mar
     (GOOD + '  { id = "bad", when = { is_abm_target = "yes" }, origin = "sales" },\n]\n',
      ["line 3", "true or false"]),
     (GOOD + ']\nmode = "strict"\n', ["line 4", "unknown key 'mode'", "version, rules"]),
+    ('version = 2\n' + GOOD + ']\n', ["line 1", "unsupported version 2", "version 1"]),
+    ('version = 1\nrules = []\n', ["no rules", "shipped rules"]),
+    (GOOD + '  { id = "fallback:mine", when = { lead_source = "X" }, origin = "sales" },\n]\n',
+     ["line 3", "reserved", "fallback:…"]),
+    ('rules = [\n  { id = "all", origin = "sales" },\n'
+     '  { id = "ok", when = { lead_source = "Web" }, origin = "marketing" },\n]\n',
+     ["line 2", "no conditions", "never apply"]),
 ])
 def test_rules_file_errors(text: str, fragments: list[str]) -> None:
     with pytest.raises(RulesFileError) as caught:
@@ -198,3 +205,9 @@ def test_rules_file_with_byte_order_mark(tmp_path) -> None:
 def test_rules_path_is_a_folder(tmp_path) -> None:
     with pytest.raises(RulesFileError, match="a folder, not a rules file"):
         load_rules(tmp_path)
+
+
+def test_catch_all_rule_at_the_end() -> None:
+    rules = parse_rules(GOOD + '  { id = "rest", origin = "marketing" },\n]\n')
+
+    assert [rule.id for rule in rules.rules] == ["ok", "rest"]
