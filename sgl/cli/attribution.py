@@ -133,8 +133,11 @@ def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None
     if run.rules_changed:
         output.info(_("The rules or attribution settings changed since the last run, so "
                       "every record was recomputed."))
-    output.emit(run.counts, output_format, title=_("Records per origin and channel"),
-                headers=_headers(), display=_display())
+    # An incremental run counts only the records it recomputed.
+    title = (_("Records per origin and channel") if run.full
+             else _("Recomputed records per origin and channel"))
+    output.emit(run.counts, output_format, title=title, headers=_headers(),
+                display=_display())
 
 
 def _explain(settings: Settings, reference: str, output_format: OutputFormat) -> None:
@@ -151,15 +154,23 @@ def _explain(settings: Settings, reference: str, output_format: OutputFormat) ->
                          "name (e.g. salesforce, hubspot) and the id.").format(record=reference))
     lines = []
     for row in rows.iter_rows(named=True):
+        # A person's other records and an opportunity's lead decide on their own facts,
+        # which the facts below (this record's) do not show.
+        own = f"{row['source']}:{row['source_id']}"
+        elsewhere = row.get("decided_by") not in (None, own)
         for part in ("origin", "channel"):
             rule_id = row[f"{part}_rule"]
             rule = rules.by_id(rule_id.split(":")[-1]) if rule_id else None
             label = rule and (rule.label_ja if get_locale() == "ja" else rule.label_en)
+            note = (_("{rule} (line {line})").format(rule=label, line=rule.line) if rule
+                    else _("person-set in the CRM") if row[f"{part}_explicit"] else "")
+            if elsewhere and not row[f"{part}_explicit"]:
+                note = (_("{note}, decided on the facts of {record}") if note
+                        else _("decided on the facts of {record}")).format(
+                    note=note, record=row["decided_by"])
             lines.append({
                 "record_kind": row["record_kind"], "item": part, "value": row[part],
-                "detail": rule_id,
-                "note": (_("{rule} (line {line})").format(rule=label, line=rule.line) if rule
-                         else _("person-set in the CRM") if row[f"{part}_explicit"] else ""),
+                "detail": rule_id, "note": note,
             })
         for name in EXPLAIN_FACTS:
             if name in row and row[name] is not None:

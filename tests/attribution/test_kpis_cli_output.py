@@ -159,3 +159,13 @@ def test_review_table_shows_reasons(project: Path, capsys: pytest.CaptureFixture
     too_wide = [line for line in text.splitlines()
                 if line[:1] in BORDERS and cell_len(line) > 80]
     assert too_wide == []
+
+
+def test_explain_names_the_deciding_record(project: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # L7 (HubSpot) is the same person as sf:L1, whose earlier record decides for both.
+    assert main(["--lang", "en", "attribute", "--explain", "hs:L7", "--format", "csv"]) == 0
+    text = capsys.readouterr().out
+
+    assert "decided on the facts of sf:L1" in text
+    assert "lead,decided_by,sf:L1" in text
