@@ -26,6 +26,8 @@ from sgl.warehouse import Warehouse
 from transforms.attribution import CanonicalFrames, compare_decisions, review_list, summarize_moves
 from transforms.kpis import KPI_NAMES, KpiParams, all_kpis, month_bounds, prepare
 
+# Records that --diff lists in its table; the totals per origin and channel cover them all.
+MOVES_LISTED = 50
 # Facts shown by --explain, in this order, when the record has them.
 EXPLAIN_FACTS = (
     "object", "person_id", "decided_by", "linked_lead_id", "created_at", "lead_source",
@@ -254,10 +256,12 @@ def _print_moves(moves: pl.DataFrame) -> None:
              change(row["origin_before"], row["origin_after"], labels.origin),
              change(row["channel_before"], row["channel_after"], labels.channel),
              change(row["rule_before"], row["rule_after"], str)]
-            for row in moves.iter_rows(named=True)]
+            for row in moves.head(MOVES_LISTED).iter_rows(named=True)]
+    note = (_("The first {listed} of {count} records are listed.").format(
+        listed=MOVES_LISTED, count=moves.height) if moves.height > MOVES_LISTED else None)
     output.print_table([Column(_("Record id"), whole=True), Column(_("Record")),
                         Column(_("Origin")), Column(_("Channel")), Column(_("Rule"))],
-                       rows, title=_("Records that would move"))
+                       rows, title=_("Records that would move"), note=note)
 
 
 def _unknown(settings: Settings, output_format: OutputFormat) -> None:

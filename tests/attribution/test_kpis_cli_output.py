@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from sgl.cli import attribution as attribution_cli
 from sgl.cli.app import main
 from tests.attribution import golden_world as world
 from transforms.kpis import KPI_NAMES
@@ -169,3 +170,19 @@ def test_explain_names_the_deciding_record(project: Path,
 
     assert "decided on the facts of sf:L1" in text
     assert "lead,decided_by,sf:L1" in text
+
+
+def test_diff_lists_first_moves_only(project: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(attribution_cli, "MOVES_LISTED", 2)
+    rules = project / "proposal.toml"
+    rules.write_text('version = 1\nrules = [\n  { id = "all", origin = "marketing" },\n]\n',
+                     encoding="utf-8")
+
+    assert main(["--lang", "en", "attribute", "--diff", str(rules)]) == 0
+    captured = capsys.readouterr()
+
+    moved = int(captured.err.split()[0])
+    assert moved > 2
+    assert f"The first 2 of {moved} records are listed." in captured.out
+    assert captured.out.count("│ sf:") + captured.out.count("│ hs:") == 2
