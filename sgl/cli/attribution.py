@@ -143,14 +143,14 @@ def _run(settings: Settings, output_format: OutputFormat, *, full: bool) -> None
 
 
 def _explain(settings: Settings, reference: str, output_format: OutputFormat) -> None:
-    wanted = _record_matches(reference)
-    if wanted is None:
+    selected = _record_matches(reference)
+    if selected is None:
         output.error(_("Invalid record {value!r}: expected SOURCE:ID, such as "
                        "salesforce:00Q5g00000ABCDE.").format(value=reference))
         raise typer.Exit(2)
     rules = attribution_store.rules_for(settings)
     frames, result = _decide(settings, rules)
-    rows = result.details.filter(wanted)
+    rows = result.details.filter(selected)
     if rows.height == 0:
         raise SglError(_("No lead or opportunity {record} in the warehouse. Check the source "
                          "name (e.g. salesforce, hubspot) and the id.").format(record=reference))
@@ -199,14 +199,14 @@ def _record_matches(reference: str) -> pl.Expr | None:
     if not splits:
         return None
     source_id = pl.col("source_id")
-    wanted = pl.lit(value=False)
+    matching = pl.lit(value=False)
     for source, record_id in splits:
         same = source_id == record_id
         if source == "salesforce" and len(record_id) == 15:
             same = same | ((source_id.str.len_chars() == 18)
                            & (source_id.str.slice(0, 15) == record_id))
-        wanted = wanted | ((pl.col("source") == source) & same)
-    return wanted
+        matching = matching | ((pl.col("source") == source) & same)
+    return matching
 
 
 def _print_explanation(reference: str, lines: list[dict[str, Any]]) -> None:
