@@ -20,6 +20,7 @@ import polars as pl
 
 from sgl.frames import spread
 from transforms.distinct import map_distinct, repeated
+from transforms.rules import BLANKS
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def normalize_key(expr: pl.Expr) -> pl.Expr:
     """Fold case, width and whitespace; an empty result is null."""
     # ``replace`` nulls empty results without evaluating the fold twice, as when/then would.
     return expr.cast(pl.Utf8).str.normalize("NFKC").str.to_lowercase().str.replace_all(
-        r"\s+", "").replace("", None)
+        BLANKS, "").replace("", None)
 
 
 def normalize_domain(expr: pl.Expr) -> pl.Expr:
@@ -105,7 +106,7 @@ def fold_series(values: pl.Series) -> pl.Series:
 
 
 def _fold_all(text: pl.Series) -> pl.Series:
-    return text.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", "")
+    return text.str.normalize("NFKC").str.to_lowercase().str.replace_all(BLANKS, "")
 
 
 def creation_rank(leads: pl.DataFrame) -> pl.Series:

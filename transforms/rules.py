@@ -129,15 +129,20 @@ class RuleSet:
 # -- folding -----------------------------------------------------------------------------
 
 
+# Whitespace and the invisible characters that copied text carries (soft hyphen, zero-width
+# spaces and joiners, the byte-order mark): folding removes them all.
+BLANKS = r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+"
+
+
 def fold_text(value: str) -> str:
-    """Fold a picklist value as :func:`fold_expr` does: NFKC, lower case, no whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value).lower())
+    """Fold a picklist value as :func:`fold_expr` does: NFKC, lower case, no blanks."""
+    return re.sub(BLANKS, "", unicodedata.normalize("NFKC", value).lower())
 
 
 def fold_expr(expr: pl.Expr) -> pl.Expr:
     """Fold a text column for matching; an empty result becomes null."""
     return expr.cast(pl.Utf8).str.normalize("NFKC").str.to_lowercase().str.replace_all(
-        r"\s+", "").replace("", None)
+        BLANKS, "").replace("", None)
 
 
 # -- loading -----------------------------------------------------------------------------

@@ -65,6 +65,11 @@ def register(app: typer.Typer) -> None:
         if len(chosen) > 1:
             output.error(_("Use only one of {options}.").format(options=", ".join(chosen)))
             raise typer.Exit(2)
+        if full and chosen:
+            # Those modes decide every record anyway and save nothing.
+            output.error(_("--full saves a full run; leave it out with {option}.").format(
+                option=chosen[0]))
+            raise typer.Exit(2)
         settings = state(ctx).settings()
         if explain is not None:
             _explain(settings, explain, output_format or OutputFormat.table)

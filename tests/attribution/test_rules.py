@@ -8,6 +8,8 @@ import pytest
 from transforms.rules import (
     RulesFileError,
     default_rules_path,
+    fold_expr,
+    fold_text,
     load_rules,
     match_rules,
     parse_rules,
@@ -211,3 +213,12 @@ def test_catch_all_rule_at_the_end() -> None:
     rules = parse_rules(GOOD + '  { id = "rest", origin = "marketing" },\n]\n')
 
     assert [rule.id for rule in rules.rules] == ["ok", "rest"]
+
+
+@pytest.mark.parametrize("value", ["Re\u200bferral", "Refer\u00adral", "\ufeffReferral",
+                                   "Referral\u2060"])
+def test_fold_removes_invisible_characters(value: str) -> None:
+    folded = pl.DataFrame({"value": [value]}).select(fold_expr(pl.col("value"))).item()
+
+    assert fold_text(value) == "referral"
+    assert folded == "referral"

@@ -159,6 +159,10 @@ def test_cli_rejects_two_modes(project: Path) -> None:
     assert main(["attribute", "--unknown", "--explain", "sf:L1"]) == 2
 
 
+def test_cli_rejects_full_with_a_mode(project: Path) -> None:
+    assert main(["attribute", "--unknown", "--full"]) == 2
+
+
 @pytest.mark.parametrize("month", ["2025-4x", "2025-4", " 2025-04", "2025-04 ", "２０２５-０４",
                                    "+2025-04", "02025-04", "2025-004"])
 def test_cli_bad_month(project: Path, capsys: pytest.CaptureFixture[str], month: str) -> None:
