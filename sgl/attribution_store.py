@@ -43,7 +43,7 @@ class AttributionRun:
     changed: int                       # records whose origin or channel changed
     persons: int
     counts: pl.DataFrame = field(repr=False)  # records per record_kind, origin, channel
-    # true when an incremental run was asked for but the rules or settings had changed
+    # whether an incremental run became a full one because the rules or settings changed
     rules_changed: bool = False
 
 
@@ -85,14 +85,12 @@ def run_attribution(settings: Settings, *, full: bool = False, holder: str = "sg
         previous = frames.attribution
         since = previous.get_column("computed_at").max() if previous.height else None
         last_run = warehouse.last_attribution_run()
-        rules_changed = (not full and since is not None
-                         and (last_run is None or last_run["settings_key"] != key))
+        incremental = not full and since is not None
+        rules_changed = incremental and (last_run is None or last_run["settings_key"] != key)
         if rules_changed:
             logger.info("attribution rules or settings changed since the run of %s; "
                         "recomputing every record", since)
-        scope = None
-        if not full and since is not None and not rules_changed:
-            scope = incremental_scope(frames, since)
+        scope = incremental_scope(frames, since) if incremental and not rules_changed else None
         result = attribute(frames, rules, params, now, scope=scope, keep_details=False)
         changed = _count_changed(previous, result.table)
 

@@ -54,6 +54,17 @@ def hstack_in_chunks(frame: pl.DataFrame, columns: pl.DataFrame) -> pl.DataFrame
     return frame.hstack([in_chunks_of(column, frame) for column in columns.get_columns()])
 
 
+def join_columns(frame: pl.DataFrame, other: pl.DataFrame,
+                 on: list[str]) -> pl.DataFrame:
+    """Add ``other``'s columns to ``frame`` by a left join on ``on``, keeping ``frame``'s rows.
+
+    Only the key columns take part in the join, so none of ``frame``'s other columns is
+    copied. ``other`` has one row per key, and a repeated key raises ``ShapeError``.
+    """
+    found = frame.select(on).join(other, on=on, how="left", maintain_order="left")
+    return hstack_in_chunks(frame, found.drop(on))
+
+
 def spread(values: pl.Series, positions: pl.Series, height: int,
            default: object = None) -> pl.Series:
     """Place ``values`` at ``positions`` of a series of ``height`` rows filled with ``default``."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from sgl.frames import contiguous, hstack_in_chunks, in_chunks_of, same_keys, spread
+from sgl.frames import (
+    contiguous,
+    hstack_in_chunks,
+    in_chunks_of,
+    join_columns,
+    same_keys,
+    spread,
+)
 
 
 def chunked_frame() -> pl.DataFrame:
@@ -105,3 +112,20 @@ def test_hstack_in_chunks_rejects_other_length() -> None:
 
     with pytest.raises(pl.exceptions.ShapeError, match="7 rows but the frame has 6"):
         hstack_in_chunks(frame, pl.DataFrame({"flag": list(range(7))}))
+
+
+def test_join_columns_keeps_rows_and_chunks() -> None:
+    frame = chunked_frame()
+    names = pl.DataFrame({"id": [4, 0], "label": ["four", "zero"]})
+
+    result = join_columns(frame, names, on=["id"])
+
+    assert result.get_column("label").to_list() == ["zero", None, None, None, "four", None]
+    assert result.n_chunks("all") == [3, 3, 3]
+
+
+def test_join_columns_rejects_repeated_key() -> None:
+    names = pl.DataFrame({"id": [0, 0], "label": ["zero", "again"]})
+
+    with pytest.raises(pl.exceptions.ShapeError):
+        join_columns(chunked_frame(), names, on=["id"])

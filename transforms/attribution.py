@@ -39,7 +39,14 @@ from typing import Any
 
 import polars as pl
 
-from sgl.frames import contiguous, hstack_in_chunks, in_chunks_of, same_keys, spread
+from sgl.frames import (
+    contiguous,
+    hstack_in_chunks,
+    in_chunks_of,
+    join_columns,
+    same_keys,
+    spread,
+)
 from transforms.distinct import decide_distinct
 from transforms.identity import creation_rank, resolve_persons
 from transforms.rules import (
@@ -383,12 +390,10 @@ def _facts(leads: pl.DataFrame, opportunities: pl.DataFrame, frames: CanonicalFr
     """
     records = _records(leads, opportunities)
     records = _with_roles(records, frames.users, params)
-    # Joining only the key columns and adding the flag beside them spares copying every
-    # column of the records.
-    records = hstack_in_chunks(records, records.select("source", "account_id").join(
-        frames.accounts.select("source", pl.col("source_id").alias("account_id"),
-                               "is_abm_target").unique(["source", "account_id"]),
-        on=["source", "account_id"], how="left", maintain_order="left").select("is_abm_target"))
+    records = join_columns(
+        records, frames.accounts.select("source", pl.col("source_id").alias("account_id"),
+                                        "is_abm_target").unique(["source", "account_id"]),
+        on=["source", "account_id"])
     if history:
         records = account_history(records, frames.opportunities, frames.activities, params)
     else:
@@ -659,12 +664,7 @@ def person_set_values(records: pl.DataFrame, writeback_log: pl.DataFrame,
             continue
         last = _last_writes(written.filter(pl.col("field").is_in(list(names)))).rename(
             {"after": f"last_written_{kind}"})
-        # Only the key columns join, so the records' other columns are not copied.
-        records = hstack_in_chunks(records,
-            records.select("source", "object", "source_id")
-            .join(last, on=["source", "object", "source_id"], how="left",
-                  maintain_order="left")
-            .select(f"last_written_{kind}"))
+        records = join_columns(records, last, on=["source", "object", "source_id"])
 
     vocabularies = {
         "origin": _vocabulary(ORIGIN_LABELS),
@@ -1027,10 +1027,7 @@ def _stamp(details: pl.DataFrame, previous: pl.DataFrame, now: datetime) -> pl.D
     unchanged = unchanged.fill_null(value=False)
     if previous.height == 0:
         return details.with_columns(stamp.alias("decided_at"), stamp.alias("computed_at"))
-    # Only the keys join, so the records' other columns are not copied.
-    found = details.select(RECORD_KEY).join(before, on=RECORD_KEY, how="left",
-                                            maintain_order="left")
-    return hstack_in_chunks(details, found.drop(RECORD_KEY)).with_columns(
+    return join_columns(details, before, on=RECORD_KEY).with_columns(
         pl.when(unchanged).then(pl.col("_previous_decided_at")).otherwise(stamp)
         .alias("decided_at"),
         stamp.alias("computed_at"),

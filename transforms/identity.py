@@ -18,7 +18,7 @@ import logging
 
 import polars as pl
 
-from sgl.frames import spread
+from sgl.frames import join_columns, spread
 from transforms.distinct import map_distinct, repeated
 from transforms.rules import BLANKS
 
@@ -144,10 +144,8 @@ def _keys(leads: pl.DataFrame, accounts: pl.DataFrame | None) -> pl.DataFrame:
             host_name(pl.lit(folded)).alias("domain"),
         ).filter(pl.col("domain").is_not_null()).unique(subset=["source", "account_id"],
                                                         keep="first")
-        # Only the key columns join, so the persons keep the leads' own id columns.
-        frame = frame.hstack(frame.select("source", "account_id").join(
-            domains, on=["source", "account_id"], how="left", maintain_order="left"
-        ).select("domain"))
+        # The persons keep the leads' own id columns, not copies made by a join.
+        frame = join_columns(frame, domains, on=["source", "account_id"])
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("domain"))
     # A name only matters beside a domain, and folding names is costly, so only those fold.

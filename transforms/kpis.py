@@ -114,8 +114,8 @@ class KpiParams:
 class KpiInputs:
     """Canonical frames joined with their attribution, ready for the KPI functions."""
 
-    # every lead with its period and cohort dates; ``counted`` marks the one row per person
-    # that KPIs count (see _person_dates)
+    # every lead with its period and cohort dates. ``counted`` marks the one row per person
+    # that the KPIs count (see _person_dates).
     leads: pl.DataFrame
     opportunities: pl.DataFrame  # every opportunity, with amounts in the reporting currency
     activities: pl.DataFrame
@@ -374,12 +374,13 @@ def _person_dates(leads: pl.DataFrame) -> pl.DataFrame:
     # Labels are the ranks of the persons' first leads, and ranks are 0..n-1, so the person
     # dates move to those leads by rank.
     labels, rank = person_dates.get_column("person_label"), pl.col("person_rank")
-    person_dates = [spread(person_dates.get_column(name), labels, leads.height)
-                    for name in ("_qualified_date", "_won_date")]
+    qualified_by_rank, won_by_rank = (
+        spread(person_dates.get_column(name), labels, leads.height)
+        for name in ("_qualified_date", "_won_date"))
     return leads.with_columns(
-        pl.coalesce(pl.lit(person_dates[0]).gather(rank), "_qualified_date")
+        pl.coalesce(pl.lit(qualified_by_rank).gather(rank), "_qualified_date")
         .alias("qualified_date"),
-        pl.coalesce(pl.lit(person_dates[1]).gather(rank), "_won_date").alias("won_date"),
+        pl.coalesce(pl.lit(won_by_rank).gather(rank), "_won_date").alias("won_date"),
         ((rank == pl.col("person_label")) & pl.col("created_at").is_not_null())
         .alias("counted"),
         _periods(leads.get_column("created_local_date")).alias("period"),

@@ -93,12 +93,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         settings = state(ctx).settings()
         try:
-            month_bounds(month)
+            first_day, _last_day = month_bounds(month)
         except SglError as error:
             raise typer.BadParameter(str(error), param_hint="--month") from None
         as_of_date = _parse_date(as_of) if as_of else datetime.now(
             ZoneInfo(settings.general.timezone)).date()
-        first_day = month_bounds(month)[0]
         if as_of_date < first_day:
             raise typer.BadParameter(
                 _("{as_of} is before the month {month}: the figures would be as of a day "
@@ -161,8 +160,8 @@ def _explain(settings: Settings, reference: str, output_format: OutputFormat) ->
                          "name (e.g. salesforce, hubspot) and the id.").format(record=reference))
     lines = []
     for row in rows.iter_rows(named=True):
-        # A person's other records and an opportunity's lead decide on their own facts,
-        # which the facts below (this record's) do not show.
+        # When another record decided (the person's first lead, an opportunity's lead), the
+        # facts listed below are this record's, not the ones the rule read.
         own = f"{row['source']}:{row['source_id']}"
         elsewhere = row.get("decided_by") not in (None, own)
         for part in ("origin", "channel"):
@@ -218,6 +217,7 @@ def _print_explanation(reference: str, lines: list[dict[str, Any]]) -> None:
     """Print one record's decisions, with labels in place of ids, then the facts behind them."""
     labels = Labels(get_locale())
     named = {"origin": (_("Origin"), labels.origin), "channel": (_("Channel"), labels.channel)}
+    # Each record lists its origin and channel first, then its facts.
     decisions, facts = lines[:2], lines[2:]
     output.print_table(
         [Column(_("Field")), Column(_("Value")), Column(_("Rule"), whole=True),

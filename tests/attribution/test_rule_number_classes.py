@@ -24,8 +24,8 @@ thresholds = st.one_of(st.integers(min_value=-2, max_value=12),
                        st.integers(min_value=-4, max_value=24).map(lambda half: half / 2))
 operators = st.fixed_dictionaries({}, optional={
     "min": thresholds, "max": thresholds, "equals": thresholds, "missing": st.booleans()})
-# Only the last rule may have no condition (a field without operators is none): a rules
-# file rejects such a rule anywhere else.
+# A rules file rejects a rule without conditions anywhere but last, and a field without
+# operators adds no condition, so only the last rule may lack them.
 rule_specs = st.lists(
     st.tuples(st.sampled_from(DECISIONS),
               st.fixed_dictionaries({}, optional={name: operators for name in NUMBER_FIELDS})),
